@@ -1,0 +1,316 @@
+"""BM25 for Swedish: Snowball stemming plus splitting of compounds into words the corpus uses.
+
+Swedish writes compounds as one word ("kompetensförsörjningsstrategi", "avslutningssamtal"), so
+a plain BM25 never matches "kompetensförsörjning" or "samtal" against them. Each long word is
+split into parts that occur as words of their own in the corpus (allowing the linking "s" of
+"kompetens|s|försörjning"), and the word is indexed as its stem and its parts' stems.
+
+The index is derived from the store's chunks and cached on disk under the store's fingerprint,
+which changes with every document version, so it can never drift out of step with Chroma.
+"""
+
+from __future__ import annotations
+
+import pickle
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import snowballstemmer
+from scipy import sparse
+
+from .types import Chunk, DocumentMeta, Filters
+
+_WORD = re.compile(r"[a-zåäöéü0-9]+(?:[-/][a-zåäöéü0-9]+)*", re.IGNORECASE)
+_MIN_PART = 4  # shorter parts ("ar", "tal") split far too many words wrongly
+_MIN_COMPOUND = 9
+_STOP = frozenset(
+    [
+        "och",
+        "i",
+        "att",
+        "det",
+        "som",
+        "en",
+        "på",
+        "är",
+        "av",
+        "för",
+        "med",
+        "till",
+        "den",
+        "har",
+        "de",
+        "inte",
+        "om",
+        "ett",
+        "var",
+        "jag",
+        "men",
+        "så",
+        "han",
+        "vi",
+        "sig",
+        "från",
+        "hur",
+        "vad",
+        "kan",
+        "när",
+        "ska",
+        "skall",
+        "eller",
+        "under",
+        "vid",
+        "även",
+        "samt",
+        "detta",
+        "dessa",
+        "denna",
+        "deras",
+        "dess",
+        "sina",
+        "sitt",
+        "sin",
+        "också",
+        "mot",
+        "efter",
+        "utan",
+        "hade",
+        "blir",
+        "bli",
+        "blev",
+        "man",
+        "mycket",
+        "finns",
+        "alla",
+        "andra",
+        "annat",
+        "the",
+        "a",
+        "an",
+        "of",
+        "to",
+        "in",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "how",
+        "does",
+        "did",
+        "do",
+        "about",
+        "on",
+        "for",
+        "with",
+        "from",
+        "by",
+        "at",
+        "as",
+        "that",
+        "this",
+        "these",
+        "those",
+        "it",
+        "its",
+        "their",
+        "there",
+        "any",
+        "all",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "say",
+        "said",
+        "says",
+    ]
+)
+CACHE_FORMAT = "2"
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("swedish")
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+class Analyzer:
+    """Text -> index terms: stems of words and of the compound parts the vocabulary knows."""
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self._vocab = frozenset(w for w in vocabulary if len(w) >= _MIN_PART and w.isalpha())
+        self._splits: dict[str, tuple[str, ...]] = {}
+
+    def terms(self, text: str) -> list[str]:
+        stem = _stemmer().stemWord
+        out: list[str] = []
+        for word in words(text):
+            if word in _STOP:
+                continue
+            out.append(stem(word))
+            if len(word) >= _MIN_COMPOUND and word.isalpha():
+                parts = self.split(word)
+                if len(parts) > 1:
+                    out.extend(stem(p) for p in parts)
+        return out
+
+    def split(self, word: str) -> tuple[str, ...]:
+        """The fewest vocabulary words that make up `word`, else (word,)."""
+        if word not in self._splits:
+            self._splits[word] = self._split(word) or (word,)
+        return self._splits[word]
+
+    def _split(self, word: str) -> tuple[str, ...] | None:
+        n = len(word)
+        # best[i]: fewest parts covering word[:i]; a part may be followed by a linking "s".
+        best: list[tuple[str, ...] | None] = [None] * (n + 1)
+        best[0] = ()
+        for i in range(n):
+            if best[i] is None or (i and len(best[i]) >= 4):  # type: ignore[arg-type]
+                continue
+            for j in range(i + _MIN_PART, n + 1):
+                piece = word[i:j]
+                if piece not in self._vocab and not (j == n and _inflected_in(piece, self._vocab)):
+                    continue
+                for end in (j, j + 1) if j < n and word[j] == "s" else (j,):
+                    cand = (*best[i], piece)  # type: ignore[misc]
+                    if best[end] is None or len(cand) < len(best[end]):  # type: ignore[arg-type]
+                        best[end] = cand
+        result = best[n]
+        return result if result and len(result) > 1 else None
+
+
+def _inflected_in(piece: str, vocab: frozenset[str]) -> bool:
+    # The last part may carry an inflection the corpus never writes on its own ("samtalen").
+    return any(
+        piece.endswith(suffix) and piece[: -len(suffix)] in vocab for suffix in ("en", "na", "er", "ar", "et")
+    )
+
+
+class LexicalIndex:
+    """BM25 (k1 1.2, b 0.75) over the current chunks, as a sparse matrix: a query is a mat-vec."""
+
+    def __init__(
+        self, chunks: Sequence[Chunk], titles: dict[str, str], k1: float = 1.2, b: float = 0.75
+    ) -> None:
+        self.chunks = list(chunks)
+        vocab = Counter(w for c in self.chunks for w in words(c.text))
+        vocab.update(w for t in titles.values() for w in words(t))
+        self.analyzer = Analyzer(w for w, n in vocab.items() if n >= 1)
+        docs = [
+            self.analyzer.terms(f"{titles.get(c.doc_id, '')} {c.section_label} {c.text}") for c in self.chunks
+        ]
+        self.term_ids: dict[str, int] = {}
+        rows, cols, vals = [], [], []
+        for row, terms in enumerate(docs):
+            for term, tf in Counter(terms).items():
+                rows.append(row)
+                cols.append(self.term_ids.setdefault(term, len(self.term_ids)))
+                vals.append(tf)
+        n_docs, n_terms = len(docs), len(self.term_ids)
+        tf_matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(n_docs, max(n_terms, 1)), dtype=np.float32)
+        lengths = np.array([len(d) for d in docs], dtype=np.float32)
+        avg = float(lengths.mean()) if n_docs else 1.0
+        df = np.bincount(np.array(cols, dtype=np.int64), minlength=max(n_terms, 1)) if cols else np.zeros(1)
+        self.idf = np.log(1 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        # Precompute the BM25 weight of every (chunk, term) so a query only sums columns.
+        coo = tf_matrix.tocoo()
+        norm = k1 * (1 - b + b * lengths[coo.row] / max(avg, 1e-9))
+        weights = coo.data * (k1 + 1) / (coo.data + norm) * self.idf[coo.col]
+        self.matrix = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=tf_matrix.shape)
+        self.keys = [(c.doc_id, c.ordinal) for c in self.chunks]
+
+    def query_terms(self, text: str) -> list[str]:
+        return [t for t in dict.fromkeys(self.analyzer.terms(text)) if t in self.term_ids]
+
+    def search(
+        self, text: str, k: int, filters: Filters | None = None, metas: dict[str, DocumentMeta] | None = None
+    ) -> list[tuple[Chunk, float]]:
+        terms = self.query_terms(text)
+        if not terms or not self.chunks:
+            return []
+        cols = [self.term_ids[t] for t in terms]
+        scores = np.asarray(self.matrix[:, cols].sum(axis=1)).ravel()
+        if filters is not None and metas is not None and not (filters.is_empty() and filters.groups is None):
+            admitted = {d for d, m in metas.items() if filters.admits(m)}
+            mask = np.fromiter(
+                (c.doc_id in admitted for c in self.chunks), dtype=bool, count=len(self.chunks)
+            )
+            scores = np.where(mask, scores, 0.0)
+        top = np.argsort(-scores)[:k]
+        return [(self.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def max_idf(self) -> float:
+        return float(self.idf.max()) if len(self.idf) else 0.0
+
+    # -- building from the store, with a disk cache ---------------------------------------
+
+    @classmethod
+    def for_store(cls, store, cache_dir: Path | None) -> LexicalIndex:
+        fingerprint = store.fingerprint()
+        path = _cache_path(store, cache_dir, fingerprint)
+        if path is not None and path.is_file():
+            try:
+                with open(path, "rb") as f:
+                    index = pickle.load(f)
+                if isinstance(index, LexicalIndex):
+                    index.fingerprint = fingerprint
+                    return index
+            except Exception:
+                pass
+        titles = {d.meta.doc_id: d.meta.title for d in store.documents()}
+        index = cls(list(store.iter_chunks()), titles)
+        index.fingerprint = fingerprint
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            with open(tmp, "wb") as f:
+                pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.replace(path)  # atomic: a reader sees the old file or the whole new one
+            for old in path.parent.glob(f"{path.name.split('-')[0]}-*.pkl"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+        return index
+
+    @classmethod
+    def check(cls, store, cache_dir: Path | None) -> list[str]:
+        """Whether the lexical index holds exactly the store's current chunks."""
+        index = cls.for_store(store, cache_dir)
+        want = {(c.doc_id, c.ordinal) for c in store.iter_chunks()}
+        have = set(index.keys)
+        problems = []
+        if want - have:
+            problems.append(f"lexical index lacks {len(want - have)} chunks")
+        if have - want:
+            problems.append(f"lexical index holds {len(have - want)} chunks the store does not")
+        return problems
+
+
+def _cache_path(store, cache_dir: Path | None, fingerprint: str) -> Path | None:
+    if cache_dir is None:
+        return None
+    import hashlib
+
+    where = hashlib.sha1(f"{store.location}|{store.name}|{CACHE_FORMAT}".encode()).hexdigest()[:10]
+    return cache_dir / "lexical" / f"{where}-{fingerprint}.pkl"
+
+
+def idf_weight(index: LexicalIndex, term: str) -> float:
+    i = index.term_ids.get(term)
+    return float(index.idf[i]) if i is not None else 0.0
