@@ -41,3 +41,21 @@ def make_store(settings: Settings, *, check_embedder: bool = True) -> ChromaStor
         lock_dir=settings.cache_dir,
         check_embedder=check_embedder,
     )
+
+
+def make_assistant(settings: Settings, progress: Callable[[str], None] | None = None):
+    """The whole question-answering stack, from settings."""
+    from .assistant import Assistant
+    from .glossary import Glossary
+    from .retrieval import Retriever
+    from .tracker import RecommendationService
+
+    store = make_store(settings)
+    glossary = Glossary.load(settings.glossary_path)
+    retriever = Retriever(store, make_embedder(settings, progress), glossary, cache_dir=settings.cache_dir)
+    llm = None
+    if settings.llm_provider:
+        from .llm import LlmComposer, make_chat_model
+
+        llm = LlmComposer(make_chat_model(settings))
+    return Assistant(retriever, glossary, top_k=settings.top_k, llm=llm, tracker=RecommendationService(store))

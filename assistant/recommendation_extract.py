@@ -48,10 +48,22 @@ class Reply:
 
 # --- classification ------------------------------------------------------------------------------
 
-_FOLLOWUP_CUES = ("uppföljande granskning", "uppföljning av granskning", "uppföljning av revisionsrapport",
-                  "uppföljning av tidigare granskning", "uppföljningsgranskning")
-_ANSWER_CUES = ("svar på revision", "svar på granskning", "svar på revisorernas", "yttrande över revision",
-                "yttrande över granskning", "yttrande avseende revision", "svar avseende revision")
+_FOLLOWUP_CUES = (
+    "uppföljande granskning",
+    "uppföljning av granskning",
+    "uppföljning av revisionsrapport",
+    "uppföljning av tidigare granskning",
+    "uppföljningsgranskning",
+)
+_ANSWER_CUES = (
+    "svar på revision",
+    "svar på granskning",
+    "svar på revisorernas",
+    "yttrande över revision",
+    "yttrande över granskning",
+    "yttrande avseende revision",
+    "svar avseende revision",
+)
 _AUDIT_CUES = ("revisionsrapport", "granskning", "granskningsrapport")
 
 
@@ -111,8 +123,17 @@ def locate(doc: DocumentText, start: int, end: int) -> Located:
     start += len(raw) - len(raw.lstrip())
     end = max(start, end - (len(raw) - len(raw.rstrip())))
     m = doc.meta
-    return Located(m.doc_id, m.title, m.date, doc.page_at(start), doc.section_at(start),
-                   doc.text[start:end], start, end, m.municipality)
+    return Located(
+        m.doc_id,
+        m.title,
+        m.date,
+        doc.page_at(start),
+        doc.section_at(start),
+        doc.text[start:end],
+        start,
+        end,
+        m.municipality,
+    )
 
 
 def _lines(text: str, start: int, end: int) -> Iterator[tuple[int, int, str]]:
@@ -145,8 +166,10 @@ def find_recommendations(doc: DocumentText, *, tables: bool = True) -> list[tupl
     for recommendations or conclusions is kept, since that is the one readers cite.
     """
     found: list[list[Located]] = []
-    triggers = sorted({m.end() for m in _TRIGGER.finditer(doc.text)}
-                      | {m.end() for m in _HEADING_TRIGGER.finditer(doc.text)})
+    triggers = sorted(
+        {m.end() for m in _TRIGGER.finditer(doc.text)}
+        | {m.end() for m in _HEADING_TRIGGER.finditer(doc.text)}
+    )
     for end in triggers:
         items = _list_after(doc, end)
         if items:
@@ -200,8 +223,11 @@ def _list_after(doc: DocumentText, offset: int) -> list[Located]:
             # or on an indented capitalised line after a finished sentence.
             if (spans and blanks >= 2) or _HEADING_LIKE.match(line) or _PROSE_START.match(stripped):
                 break
-            new = not spans or blanks > 0 or (
-                line[:1].isspace() and stripped[:1].isupper() and prev.rstrip().endswith((".", ";", ":")))
+            new = (
+                not spans
+                or blanks > 0
+                or (line[:1].isspace() and stripped[:1].isupper() and prev.rstrip().endswith((".", ";", ":")))
+            )
             if stripped.endswith(":"):
                 # A lead-in ("Följande rekommendationer lämnas:") under a heading: its own list is
                 # read from the trigger it matches, and the lead-in is no recommendation.
@@ -226,9 +252,9 @@ def _split_row(line: str, delim: str) -> list[tuple[int, int]]:
     for part in line.split(delim):
         cells.append((pos, pos + len(part)))
         pos += len(part) + len(delim)
-    if delim == "|" and cells and not line[cells[0][0]:cells[0][1]].strip():
+    if delim == "|" and cells and not line[cells[0][0] : cells[0][1]].strip():
         cells = cells[1:]
-    if delim == "|" and cells and not line[cells[-1][0]:cells[-1][1]].strip():
+    if delim == "|" and cells and not line[cells[-1][0] : cells[-1][1]].strip():
         cells = cells[:-1]
     return cells
 
@@ -299,8 +325,14 @@ def find_verdicts(doc: DocumentText) -> list[Reply]:
                 continue
             quoted = locate(doc, *cells[rec])
             number = re.match(r"\s*(\d{1,2})\b", quoted.text)
-            out.append(Reply(quoted, locate(doc, cells[0][0], cells[-1][1]),
-                             int(number.group(1)) if number else None, verdict))
+            out.append(
+                Reply(
+                    quoted,
+                    locate(doc, cells[0][0], cells[-1][1]),
+                    int(number.group(1)) if number else None,
+                    verdict,
+                )
+            )
     for pair in _pairs(doc, _VERDICT_MARK):
         verdict = classify_verdict(pair.reply.text.split(".")[0])
         if verdict is not None:
@@ -354,10 +386,16 @@ def _quote_before(text: str, floor: int, mark: int) -> tuple[int, int, int, int 
 
 # --- reading statuses ------------------------------------------------------------------------------
 
-_PARTLY = re.compile(r"\bdelvis\b|\b(?:ej|inte)\s+helt\b|\btill\s+viss\s+del\b|\bpågår\b|\bpågående\b"
-                     r"|(?<!ej )(?<!inte )\bpåbörja(?:d|t|ts)\b", re.IGNORECASE)
-_OPEN = re.compile(r"\bkvarstår\b|\b(?:ej|inte|icke)\s+(?:\w+\s+)?(?:åtgärd|genomför|påbörja|uppfyll|hanter"
-                   r"|verkställ)\w*|\binga\s+åtgärder\b|\bej\s+klar", re.IGNORECASE)
+_PARTLY = re.compile(
+    r"\bdelvis\b|\b(?:ej|inte)\s+helt\b|\btill\s+viss\s+del\b|\bpågår\b|\bpågående\b"
+    r"|(?<!ej )(?<!inte )\bpåbörja(?:d|t|ts)\b",
+    re.IGNORECASE,
+)
+_OPEN = re.compile(
+    r"\bkvarstår\b|\b(?:ej|inte|icke)\s+(?:\w+\s+)?(?:åtgärd|genomför|påbörja|uppfyll|hanter"
+    r"|verkställ)\w*|\binga\s+åtgärder\b|\bej\s+klar",
+    re.IGNORECASE,
+)
 _DONE = re.compile(
     r"\b(?:åtgärda(?:d|t|ts|de)|genomför(?:d|t|ts)|uppfyll(?:d|t)|verkställ(?:d|t)|klart?|avslutad)\b", re.I
 )
@@ -382,10 +420,14 @@ def classify_verdict(text: str) -> Verdict | None:
 _SAYS_PARTLY = re.compile(
     r"\b(?:instämmer|delar)\s+(?:endast\s+|bara\s+)?delvis\b|\bdelvis\s+(?:instämm|genomför|åtgärd|tillgodo|hanter)"
     r"|\b(?:genomförs|åtgärdas|tillgodoses|hanteras|beaktas)\s+(?:endast\s+)?delvis\b|\btill\s+viss\s+del\b"
-    r"|\bendast\s+delvis\b", re.IGNORECASE)
+    r"|\bendast\s+delvis\b",
+    re.IGNORECASE,
+)
 _REFERS_ELSEWHERE = re.compile(
     r"utanför\s+(?:nämndens|styrelsens|vårt|förvaltningens)\s+ansvar|\b(?:bör|ska|skall)\s+(?:främst\s+)?hanteras"
-    r"\s+av\b|\bankommer\s+på\b|\binte\s+(?:inom\s+)?(?:nämndens|styrelsens)\s+ansvar", re.IGNORECASE)
+    r"\s+av\b|\bankommer\s+på\b|\binte\s+(?:inom\s+)?(?:nämndens|styrelsens)\s+ansvar",
+    re.IGNORECASE,
+)
 
 
 def answer_extent(text: str) -> Literal["full", "partly"]:

@@ -113,8 +113,9 @@ def track(
         replies = find_answers(doc) if kind == "answer" else find_verdicts(doc)
         if not replies:
             continue
-        candidates = [a for a in audits.values()
-                      if a.meta.doc_id != doc.meta.doc_id and _admissible(doc, a.meta)]
+        candidates = [
+            a for a in audits.values() if a.meta.doc_id != doc.meta.doc_id and _admissible(doc, a.meta)
+        ]
         target = _referenced_audit(doc, replies, candidates, pools)
         pool = pools[target.meta.doc_id] if target else []
         assigned = _assign(replies, pool, sim, floor)
@@ -122,8 +123,12 @@ def track(
         if unmatched:
             # The audit is not in the corpus: match earlier answers quoting the same list (same
             # municipality, near-identical wording), else the quotes become the recommendations.
-            earlier = [r for recs in quoted_only.values() for r in recs
-                       if _same_municipality(r.audit.municipality, doc.meta.municipality)]
+            earlier = [
+                r
+                for recs in quoted_only.values()
+                for r in recs
+                if _same_municipality(r.audit.municipality, doc.meta.municipality)
+            ]
             again = _assign(unmatched, earlier, lexical_similarity, _QUOTED)
             for k, rec in again.items():
                 _attach(rec, unmatched[k])
@@ -150,7 +155,7 @@ def _attach(rec: _Rec, reply: Reply) -> None:
 
 def _finish(rec: _Rec) -> TrackedRecommendation:
     answers = tuple(a for a, _ in sorted(rec.answers, key=lambda x: (x[0].date, x[0].doc_id)))
-    followup, verdict = (rec.verdicts[-1] if rec.verdicts else (None, ""))
+    followup, verdict = rec.verdicts[-1] if rec.verdicts else (None, "")
     if followup is not None:
         status, ref = (DONE if verdict == "done" else OPEN), followup
     elif full := [a for a, extent in rec.answers if extent == "full"]:
@@ -164,11 +169,35 @@ def _finish(rec: _Rec) -> TrackedRecommendation:
 
 # --- which audit a document answers ---------------------------------------------------------------
 
-_GENERIC_WORDS = ("granskning", "revisionsrapport", "rapport", "revision", "kommun", "kommunens", "avseende",
-                  "uppföljande", "uppföljning", "svar", "yttrande", "revisionsgranskning")
+_GENERIC_WORDS = (
+    "granskning",
+    "revisionsrapport",
+    "rapport",
+    "revision",
+    "kommun",
+    "kommunens",
+    "avseende",
+    "uppföljande",
+    "uppföljning",
+    "svar",
+    "yttrande",
+    "revisionsgranskning",
+)
 _NOT_FIRMS = {"de", "revisorerna", "kommunens", "förtroendevalda", "revisionen", "kommunrevisionen"}
-_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-           "oktober", "november", "december")
+_MONTHS = (
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 
 
 def _referenced_audit(
@@ -190,11 +219,18 @@ def _reference_score(doc: DocumentText, audit: DocumentText, replies: list[Reply
     head_terms = set(_terms(head))
     generic = set(_terms(" ".join(_GENERIC_WORDS)))
     title_terms = [t for t in dict.fromkeys(_terms(audit.meta.title)) if t not in generic]
-    coverage = (sum(any(_term_similarity(t, h) >= 0.8 for h in head_terms) for t in title_terms)
-                / len(title_terms)) if title_terms else 0.0
+    coverage = (
+        (sum(any(_term_similarity(t, h) >= 0.8 for h in head_terms) for t in title_terms) / len(title_terms))
+        if title_terms
+        else 0.0
+    )
     firm = audit.meta.author.split(",")[0].split()[:1]
-    names_firm = bool(firm) and firm[0].lower() not in _NOT_FIRMS and len(firm[0]) >= 3 and bool(
-        re.search(rf"\b{re.escape(firm[0])}\b", doc.text))
+    names_firm = (
+        bool(firm)
+        and firm[0].lower() not in _NOT_FIRMS
+        and len(firm[0]) >= 3
+        and bool(re.search(rf"\b{re.escape(firm[0])}\b", doc.text))
+    )
     score = coverage + 0.2 * names_firm + 0.4 * _names_date(doc.text, audit.meta.date)
     quotes = [clean(r.quoted.text) for r in replies if r.quoted is not None]
     if quotes and recs:
@@ -256,19 +292,109 @@ def _assign(replies: list[Reply], recs: list[_Rec], sim: Similarity, floor: floa
 
 # --- lexical similarity -------------------------------------------------------------------------------
 
-_STOP = frozenset({
-    "och", "att", "i", "av", "för", "på", "med", "som", "en", "ett", "det", "den", "de", "till", "är", "om",
-    "har", "vi", "vår", "våra", "samt", "vid", "inte", "ej", "eller", "men", "så", "där", "när", "från",
-    "under", "över", "efter", "inom", "även", "sig", "sin", "sina", "sitt", "ska", "skall", "bör", "kan",
-    "kommer", "detta", "denna", "dessa", "alla", "samtliga", "varje", "hur", "vad", "vilka", "vilken",
-})
+_STOP = frozenset(
+    {
+        "och",
+        "att",
+        "i",
+        "av",
+        "för",
+        "på",
+        "med",
+        "som",
+        "en",
+        "ett",
+        "det",
+        "den",
+        "de",
+        "till",
+        "är",
+        "om",
+        "har",
+        "vi",
+        "vår",
+        "våra",
+        "samt",
+        "vid",
+        "inte",
+        "ej",
+        "eller",
+        "men",
+        "så",
+        "där",
+        "när",
+        "från",
+        "under",
+        "över",
+        "efter",
+        "inom",
+        "även",
+        "sig",
+        "sin",
+        "sina",
+        "sitt",
+        "ska",
+        "skall",
+        "bör",
+        "kan",
+        "kommer",
+        "detta",
+        "denna",
+        "dessa",
+        "alla",
+        "samtliga",
+        "varje",
+        "hur",
+        "vad",
+        "vilka",
+        "vilken",
+    }
+)
 # Longest first. Crude on purpose: it only has to make "uppföljningen" and "uppföljning",
 # "cheferna" and "chefer" meet; compounds are handled by prefix matching in _term_similarity.
 _SUFFIXES = sorted(
-    ("ningarna", "ningar", "ningen", "ning", "heterna", "heten", "heter", "andet", "endet", "arnas", "ernas",
-     "ornas", "arna", "erna", "orna", "ande", "ende", "aste", "are", "ast", "het", "ens", "ets", "ats", "ade",
-     "ad", "at", "ar", "er", "or", "en", "et", "na", "as", "es", "a", "e", "s"),
-    key=len, reverse=True,
+    (
+        "ningarna",
+        "ningar",
+        "ningen",
+        "ning",
+        "heterna",
+        "heten",
+        "heter",
+        "andet",
+        "endet",
+        "arnas",
+        "ernas",
+        "ornas",
+        "arna",
+        "erna",
+        "orna",
+        "ande",
+        "ende",
+        "aste",
+        "are",
+        "ast",
+        "het",
+        "ens",
+        "ets",
+        "ats",
+        "ade",
+        "ad",
+        "at",
+        "ar",
+        "er",
+        "or",
+        "en",
+        "et",
+        "na",
+        "as",
+        "es",
+        "a",
+        "e",
+        "s",
+    ),
+    key=len,
+    reverse=True,
 )
 
 
@@ -320,7 +446,7 @@ def lexical_similarity(left: list[str], right: list[str]) -> list[list[float]]:
     matrix = []
     for a in bags[: len(left)]:
         row = []
-        for b in bags[len(left):]:
+        for b in bags[len(left) :]:
             total = sum(weight[t] for t in a) + sum(weight[t] for t in b)
             shared = sum(weight[t] * soft(t, b) for t in a) + sum(weight[t] * soft(t, a) for t in b)
             row.append(shared / total if total else 0.0)
@@ -336,10 +462,17 @@ def to_json(items: Sequence[TrackedRecommendation]) -> list[dict[str, object]]:
     return [
         {
             "recommendation": it.recommendation,
-            "audit": {"doc": it.audit.doc_id, "title": it.audit.title, "date": it.audit.date,
-                      "page": it.audit.page, "section": it.audit.section},
-            "answers": [{"doc": a.doc_id, "title": a.title, "date": a.date, "page": a.page, "text": a.text}
-                        for a in it.answers],
+            "audit": {
+                "doc": it.audit.doc_id,
+                "title": it.audit.title,
+                "date": it.audit.date,
+                "page": it.audit.page,
+                "section": it.audit.section,
+            },
+            "answers": [
+                {"doc": a.doc_id, "title": a.title, "date": a.date, "page": a.page, "text": a.text}
+                for a in it.answers
+            ],
             "status": it.status,
             "evidence": it.evidence,
         }
@@ -354,7 +487,8 @@ def filter_items(
     only those still open: not answered, partly answered, or open at the latest follow-up."""
     key = _muni_key(municipality) if municipality else None
     return [
-        it for it in items
+        it
+        for it in items
         if (key is None or (it.audit.municipality and _muni_key(it.audit.municipality) == key))
         and (not open_only or it.status in OPEN_STATUSES)
     ]

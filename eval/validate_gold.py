@@ -2,8 +2,11 @@
 
 Each line is one question with the passages that answer it. A passage is named by document,
 section (the innermost heading the chunker gives it, "" for text without one) and a short quote
-that must occur word for word in that section of the document, whitespace aside. Pointing at
-sections and quotes rather than chunk ids keeps the labels valid when chunking changes.
+that must occur word for word in that section of the document, whitespace aside. "The document"
+is its text as ingestion indexes it (extracted and cleaned by ingest.loaders), so the labels are
+checked against exactly what retrieval sees. Pointing at sections and quotes rather than chunk ids
+keeps the labels valid when chunk sizes change; a change to the headings the chunker finds shows
+up here as a problem to fix in the labels.
 
     python -m eval.validate_gold [questions.jsonl] [--corpus DIR]
 
@@ -23,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import CorpusError
+from assistant.errors import CorpusError, LoadError
 from ingest.chunking import find_sections
+from ingest.loaders import extract
 from ingest.manifest import load_manifest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +49,7 @@ KINDS = (
     "recommendation",
     "unanswerable",
 )
+_MAX_DOC_BYTES = 512 * 2**20
 QUOTE_MIN_CHARS = 20
 QUOTE_MAX_CHARS = 120
 _ID = re.compile(r"^q\d{3,}$")
@@ -181,8 +186,13 @@ class _Doc:
         return found
 
 
+def document_text(path: Path) -> str:
+    """The text of a document as ingestion indexes it: extracted and cleaned by ingest.loaders."""
+    return extract(path, max_bytes=_MAX_DOC_BYTES).text
+
+
 def _read_doc(path: Path) -> _Doc:
-    raw = path.read_text(encoding="utf-8")
+    raw = document_text(path)
     chars: list[str] = []
     offsets: list[int] = []
     for m in re.finditer(r"\S+", raw):
@@ -200,7 +210,7 @@ def _read_doc(path: Path) -> _Doc:
     )
 
 
-def load_corpus_texts(corpus_dir: Path) -> dict[str, Path]:
+def corpus_files(corpus_dir: Path) -> dict[str, Path]:
     """doc_id -> file, for every document the manifest in `corpus_dir` names."""
     manifest = load_manifest(corpus_dir)
     if not manifest:
@@ -222,7 +232,7 @@ def validate(questions: Sequence[GoldQuestion], corpus_dir: Path = DEFAULT_CORPU
     section of the document after whitespace is normalised on both sides.
     """
     problems: list[str] = []
-    files = load_corpus_texts(corpus_dir)
+    files = corpus_files(corpus_dir)
     docs: dict[str, _Doc] = {}
     ids = Counter(q.id for q in questions)
     texts = Counter(normalize_space(q.question).casefold() for q in questions)
@@ -273,7 +283,11 @@ def _evidence_problems(ev: Evidence, files: dict[str, Path], docs: dict[str, _Do
         yield f"document {ev.doc!r} is not in the manifest"
         return
     if ev.doc not in docs:
-        docs[ev.doc] = _read_doc(files[ev.doc])
+        try:
+            docs[ev.doc] = _read_doc(files[ev.doc])
+        except LoadError as exc:
+            yield f"document {ev.doc!r} cannot be read: {exc}"
+            return
     doc = docs[ev.doc]
     quote = normalize_space(ev.quote)
     if quote != ev.quote:

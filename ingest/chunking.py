@@ -16,18 +16,39 @@ from dataclasses import dataclass
 from assistant.types import Chunk, DocumentText
 
 # Raising this re-ingests every document: the content hash includes it.
-CHUNKER_VERSION = "3"
+CHUNKER_VERSION = "4"
 
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?[ \t]+(\S.*)$")
 _MARKDOWN = re.compile(r"^(#{1,6})[ \t]+(\S.*?)[ \t#]*$")
 _OMRADE = re.compile(r"^(Område|Bilaga|Kapitel|Avsnitt|Del)[ \t]+(\d{1,2})\b[ \t:.–-]*(\S.*)?$")
 _PARAGRAPH = re.compile(r"^§[ \t]*(\d{1,4})[ \t]+(\S.*)$")
 _STOCK = {
-    "sammanfattning", "bakgrund", "ärendet", "ärendebeskrivning", "beskrivning av ärendet",
-    "förslag till beslut", "beslut", "beslutsunderlag", "yttrande", "bedömning", "slutsats",
-    "slutsatser", "rekommendationer", "syfte", "inledning", "metod", "revisionsfrågor",
-    "ekonomiska konsekvenser", "förvaltningens bedömning", "förvaltningens yttrande",
-    "nämndens svar", "kommentarer och bedömning", "uppföljning", "ansvar", "målgrupp", "definitioner",
+    "sammanfattning",
+    "bakgrund",
+    "ärendet",
+    "ärendebeskrivning",
+    "beskrivning av ärendet",
+    "förslag till beslut",
+    "beslut",
+    "beslutsunderlag",
+    "yttrande",
+    "bedömning",
+    "slutsats",
+    "slutsatser",
+    "rekommendationer",
+    "syfte",
+    "inledning",
+    "metod",
+    "revisionsfrågor",
+    "ekonomiska konsekvenser",
+    "förvaltningens bedömning",
+    "förvaltningens yttrande",
+    "nämndens svar",
+    "kommentarer och bedömning",
+    "uppföljning",
+    "ansvar",
+    "målgrupp",
+    "definitioner",
 }
 _MAX_HEADING_CHARS = 100
 _MAX_HEADING_WORDS = 14
@@ -48,16 +69,14 @@ def _looks_like_title(title: str) -> bool:
         return False
     # A final period or comma means a sentence or a footnote ("4 Senast beslutad ... § 124."); a
     # final number means a table row or a table-of-contents line ("7.2 Strategisk ... 21 40").
-    if title[-1] in ".,;" or title[-1].isdigit() or "...." in title or "\t" in title:
-        return False
-    return True
+    return not (title[-1] in ".,;" or title[-1].isdigit() or "...." in title or "\t" in title)
 
 
 def _is_successor(candidate: list[int], current: list[int]) -> bool:
     """Whether numbering `candidate` can follow `current` (3.7.1 -> 3.8, 3.7.2, 4, 3.7.1.1)."""
     if not current:
         return candidate[0] <= 2 and all(n <= 1 for n in candidate[1:])
-    if candidate == current + [1]:
+    if candidate == [*current, 1]:
         return True
     depth = len(candidate)
     if depth > len(current):
@@ -110,6 +129,14 @@ def find_sections(text: str) -> list[Section]:
             )
             if in_list or not _is_successor(cand, numbers):
                 continue
+            following = nonblank(i, 1)
+            # A wrapped sentence ("4. Säkerställa att ... organisatoriska" / "förändringar.") or a
+            # table header whose next line is a deeper row ending in figures ("7 Arbetsliv Uppnått Max"
+            # / "7.1 Personalpolitik 24 40") is not a heading.
+            if following[:1].islower():
+                continue
+            if nxt is not None and len(nxt) > len(cand) and following[-1:].isdigit():
+                continue
             numbers = cand
             level, label = len(cand), f"{m.group(1)} {m.group(2).strip()}"
         elif (m := _OMRADE.match(line)) and (m.group(3) is None or _looks_like_title(m.group(3))):
@@ -122,11 +149,11 @@ def find_sections(text: str) -> list[Section]:
             label = line.rstrip(":")
         if level is None:
             continue
-        path = path[: level - 1] + [label]
+        path = [*path[: level - 1], label]
         heads.append((offsets[i], tuple(path)))
 
     sections = []
-    for (start, p), (nxt_start, _) in zip(heads, heads[1:] + [(len(text), ())], strict=True):
+    for (start, p), (nxt_start, _) in zip(heads, [*heads[1:], (len(text), ())], strict=True):
         if nxt_start > start or (start == 0 and nxt_start == 0 and len(text) == 0):
             sections.append(Section(start, nxt_start, p))
     return sections

@@ -99,6 +99,9 @@ _PAGE_NUMBER_LINE = re.compile(
     r"(?:(?:sida|sid\.?|s\.|page)\s*)?\d{1,4}(?:\s*(?:\(\s*\d{1,4}\s*\)|(?:av|of|/)\s*\d{1,4}))?|-\s*\d{1,4}\s*-",
     re.IGNORECASE,
 )
+# "§ 112", "Bilaga 3" at the top of consecutive pages number the document's own parts, and the
+# chunker reads them as headings: never page numbers, even when they happen to run with the pages.
+_SECTION_NUMBERING = re.compile(r"§|(?:bilaga|kapitel|avsnitt|del|område|ärende|punkt)\b")
 _EXPLICIT_PAGE_NUMBER = re.compile(r"sida|sid\.|\bs\.|page|\(|/|\bav\b|\bof\b|-", re.IGNORECASE)
 
 
@@ -158,8 +161,8 @@ def _is_page_number_line(line: str) -> bool:
 
 def _numbered_header_hits(shape: str, hits: list[tuple[int, int, str]], needed: int) -> set[tuple[int, int]]:
     """The hits whose numbers run with the page number at one fixed offset, on enough pages."""
-    if "#" not in shape or shape.startswith("§"):
-        return set()  # "§ 112" at the top of consecutive pages is the minutes' own numbering
+    if "#" not in shape or _SECTION_NUMBERING.match(shape):
+        return set()
     offsets: dict[int, set[int]] = defaultdict(set)  # offset -> pages where a number fits it
     for page, _, line in hits:
         for number in {int(n) for n in _DIGITS.findall(line) if len(n) <= 4}:

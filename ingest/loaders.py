@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import itertools
 import logging
 import re
 import time
@@ -391,19 +392,21 @@ def _table_rows(table: Table, depth: int = 0) -> Iterator[str]:
 # --- HTML ----------------------------------------------------------------------------------------
 
 _DECLARED_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
-_DROPPED_TAGS = [
+# Not <head>: html.parser does not repair a missing </head>, so it may hold the whole body.
+_DROPPED_TAGS = frozenset({
     "script", "style", "nav", "noscript", "template", "svg", "iframe", "object", "title", "meta", "link",
-]  # fmt: skip
-_BLOCK_TAGS = [
+})  # fmt: skip
+_BLOCK_TAGS = frozenset({
     "p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote", "pre",
-    "ul", "ol", "dl", "dt", "dd", "table", "form", "fieldset", "figure", "figcaption",
-    "address", "details", "summary", "hr", "caption",
-]  # fmt: skip
+    "ul", "ol", "dl", "dt", "dd", "form", "fieldset", "figure", "figcaption", "address", "details",
+    "summary", "hr", "caption", "tr",
+})  # fmt: skip
+_HEADINGS = {f"h{level}": level for level in range(1, 7)}
+_WHITESPACE = re.compile(r"\s+")
 
 
 def _extract_html(data: bytes, deadline: _Deadline) -> ExtractedText:
-    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, XMLParsedAsHTMLWarning
-    from bs4.element import PreformattedString
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, XMLParsedAsHTMLWarning
 
     text = _decode_text(data, _declared_charset(data))
     try:
@@ -414,34 +417,10 @@ def _extract_html(data: bytes, deadline: _Deadline) -> ExtractedText:
             soup = BeautifulSoup(text, "html.parser")
         deadline.check()
         title = _plausible_title(soup.title.get_text(" ")) if soup.title else ""
-        # Not <head> itself: html.parser does not repair a missing </head>, so it may hold the body.
-        for tag in soup.find_all(_DROPPED_TAGS):
-            tag.decompose()
-        for string in list(soup.find_all(string=True)):
-            if isinstance(string, PreformattedString):  # comments, doctype, processing instructions
-                string.extract()
-            elif string.find_parent("pre") is None:
-                # HTML collapses whitespace; source line breaks inside a paragraph are not lines.
-                string.replace_with(NavigableString(re.sub(r"\s+", " ", str(string))))
-        deadline.check()
-        for tag in soup.find_all(["h1", "h2", "h3", "h4", "h5", "h6"]):
-            heading = " ".join(tag.get_text(" ").split())
-            tag.replace_with(NavigableString(f"\n\n{'#' * int(tag.name[1])} {heading}\n\n"))
-        # Innermost tables first, so an outer cell holds its inner table as text.
-        for table in reversed(soup.find_all("table")):
-            table.replace_with(NavigableString("\n" + "\n".join(_html_rows(table)) + "\n"))
-        for tag in soup.find_all("br"):
-            tag.replace_with(NavigableString("\n"))
-        for tag in soup.find_all("li"):
-            tag.insert_before(NavigableString("\n"))  # one item a line, no blank line between items
-            tag.insert(0, NavigableString("- "))
-        for tag in soup.find_all(_BLOCK_TAGS):
-            tag.insert_before(NavigableString("\n"))
-            tag.insert_after(NavigableString("\n"))
-        body = soup.get_text()
+        body = _HtmlRenderer(deadline).render(soup)
     except _Unreadable:
         raise
-    except Exception:  # deep nesting (RecursionError) and other parser failures
+    except Exception:  # the parser's own failures on hostile markup
         raise _Unreadable("could not parse the HTML") from None
     return ExtractedText(clean_text(body), (), title)
 
@@ -460,8 +439,85 @@ def _declared_charset(data: bytes) -> str:
     return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
 
 
-def _html_rows(table: Any) -> Iterator[str]:
-    for row in table.find_all("tr"):
-        cells = [" ".join(cell.get_text(" ").split()) for cell in row.find_all(["td", "th"], recursive=False)]
-        if any(cells):
-            yield " | ".join(cell for cell in cells if cell)
+class _HtmlRenderer:
+    """Soup -> text in one walk: headings as "#" lines, table rows as "cell | cell", blocks on lines.
+
+    The walk keeps its own stack, and nothing edits the tree: bs4's insert and replace search the
+    tree, which made 50,000 nested <div>s take minutes, and recursion would overflow on them.
+    """
+
+    def __init__(self, deadline: _Deadline) -> None:
+        self._deadline = deadline
+        self._sinks: list[list[str]] = [[]]  # text goes to the innermost heading or cell, else the body
+        self._tables: list[list[str]] = []  # finished rows of each open table
+        self._rows: list[list[str]] = []  # cells of each open row
+        self._in_pre = 0
+
+    def render(self, soup: Any) -> str:
+        from bs4 import NavigableString, Tag
+        from bs4.element import PreformattedString
+
+        stack = [(soup, iter(soup.contents))]
+        for visited in itertools.count():
+            if not stack:
+                break
+            if visited % 5000 == 0:
+                self._deadline.check()
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                if stack:
+                    self._end(node.name)
+            elif isinstance(child, Tag):
+                if child.name not in _DROPPED_TAGS:
+                    self._start(child.name)
+                    stack.append((child, iter(child.contents)))
+            elif isinstance(child, NavigableString) and not isinstance(child, PreformattedString):
+                # HTML collapses whitespace: a line break in the source is not a line in the text.
+                self._emit(str(child) if self._in_pre else _WHITESPACE.sub(" ", child))
+        return "".join(self._sinks[0])
+
+    def _emit(self, text: str) -> None:
+        self._sinks[-1].append(text)
+
+    def _start(self, name: str) -> None:
+        if name in _HEADINGS or name in ("td", "th"):
+            self._sinks.append([])
+        elif name == "table":
+            self._tables.append([])
+        elif name == "br":
+            self._emit("\n")
+        elif name == "li":
+            self._emit("\n- ")
+        if name == "tr":
+            self._rows.append([])
+        elif name == "pre":
+            self._in_pre += 1
+        if name in _BLOCK_TAGS:
+            self._emit("\n")
+
+    def _end(self, name: str) -> None:
+        if name in _HEADINGS:
+            heading = " ".join("".join(self._sinks.pop()).split())
+            self._emit(f"\n\n{'#' * _HEADINGS[name]} {heading}\n\n" if heading else "\n")
+        elif name in ("td", "th"):
+            cell = " ".join("".join(self._sinks.pop()).split())
+            if self._rows:
+                self._rows[-1].append(cell)
+            else:
+                self._emit(f" {cell} ")  # a cell outside any row: keep its text
+        elif name == "tr" and self._rows:
+            cells = [cell for cell in self._rows.pop() if cell]
+            if cells:
+                row = " | ".join(cells)
+                if self._tables:
+                    self._tables[-1].append(row)
+                else:
+                    self._emit(f"\n{row}\n")
+        elif name == "table":
+            self._emit("\n" + "\n".join(self._tables.pop()) + "\n")
+        elif name == "pre":
+            self._in_pre -= 1
+        if name in _BLOCK_TAGS and name != "tr":
+            self._emit("\n")

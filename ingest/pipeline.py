@@ -58,8 +58,8 @@ class Progress:
 
 @dataclass(frozen=True, slots=True)
 class IngestOptions:
-    chunk_size: int = 900
-    chunk_overlap: int = 150
+    chunk_size: int = 600
+    chunk_overlap: int = 100
     max_file_mb: float = 50.0
     file_timeout_s: float = 120.0
     access_group: str = ""  # for files without a manifest entry (e.g. uploads to a group)

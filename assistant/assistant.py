@@ -1,0 +1,133 @@
+"""Assistant.ask: question (+ history, filters) -> a cited answer, or a plain "the documents don't answer"."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from .compose import abstain, compose
+from .errors import InvalidQuestionError
+from .evidence import missing_specifics, unknown_words
+from .glossary import Glossary
+from .lexical import LexicalIndex
+from .retrieval import Retrieval, Retriever, detect_language
+from .types import Answer, Filters, Turn
+
+MAX_QUESTION_CHARS = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class AbstentionPolicy:
+    """When to say "the documents don't answer". Calibrated on the dev split (see README, Figures).
+
+    Similarity scores alone do not separate answerable from unanswerable questions here: a
+    question about sick leave in 2022 finds the same passages as one about 2020. So the policy
+    asks whether one retrieved document holds the question's specifics (years, names), whether
+    a long Swedish word of the question is one the documents never use ("uppsägningstid"), and,
+    last, whether anything is close at all.
+    """
+
+    min_dense: float = 0.80
+    check_specifics: bool = True
+    check_unknown_words: bool = True
+
+    def reasons(self, question: str, lang: str, r: Retrieval, index: LexicalIndex) -> list[str]:
+        if not r.passages:
+            return ["nothing retrieved"]
+        found = []
+        if r.top_dense < self.min_dense:
+            found.append(f"best similarity {r.top_dense:.2f} < {self.min_dense:.2f}")
+        if self.check_specifics:
+            found += missing_specifics(question, r.passages, index)
+        if self.check_unknown_words and lang == "sv":
+            found += [f"'{w}' does not occur in the documents" for w in unknown_words(question, index)]
+        return found
+
+
+class Assistant:
+    def __init__(
+        self,
+        retriever: Retriever,
+        glossary: Glossary | None = None,
+        *,
+        policy: AbstentionPolicy = AbstentionPolicy(),
+        top_k: int = 5,
+        llm=None,
+        tracker=None,
+    ) -> None:
+        self.retriever, self.glossary = retriever, glossary or Glossary()
+        self.policy, self.top_k, self.llm, self.tracker = policy, top_k, llm, tracker
+        self._lock = threading.Lock()
+
+    def retrieve(
+        self, question: str, *, history: Sequence[Turn] = (), filters: Filters | None = None
+    ) -> Retrieval:
+        """The passages alone (meeting mode shows them before the answer is composed)."""
+        question = check_question(question)
+        return self.retriever.retrieve(question, self.top_k, filters, tuple(history))
+
+    def ask(
+        self,
+        question: str,
+        *,
+        history: Sequence[Turn] = (),
+        filters: Filters | None = None,
+        retrieval: Retrieval | None = None,
+    ) -> Answer:
+        question = check_question(question)
+        lang = detect_language(question)
+        if self.tracker is not None and self.tracker.is_about_recommendations(question):
+            answer = self.tracker.answer(question, lang, filters)
+            if answer is not None:
+                return answer
+        r = retrieval or self.retriever.retrieve(question, self.top_k, filters, tuple(history))
+        term = self.glossary.define(question)
+        index = self.retriever.lexical()
+        reasons = self.policy.reasons(question, lang, r, index)
+        if reasons:
+            answer = abstain(question, lang, r.passages, term)
+            answer = replace(answer, notes=(*answer.notes, *reasons))
+        elif self.llm is not None:
+            answer = self.llm.compose(question, lang, r.passages, history)
+        else:
+            idf = {t: float(index.idf[index.term_ids[t]]) for t in r.query_terms if t in index.term_ids}
+            answer = compose(question, lang, r.passages, r.query_terms, index.analyzer, idf, term)
+        notes = list(answer.notes)
+        if filters is not None and not filters.is_empty():
+            notes.append(describe_filters(filters, lang))
+        return replace(answer, notes=tuple(notes))
+
+
+_WORDISH = re.compile(r"[0-9A-Za-zÅÄÖåäöÉé]")
+
+
+def check_question(question: str) -> str:
+    """The question, trimmed; a one-line error for what cannot be asked."""
+    if not isinstance(question, str):
+        raise InvalidQuestionError("The question must be text")
+    cleaned = "".join(ch for ch in question if ch.isprintable() or ch in "\n\t").strip()
+    if not cleaned:
+        raise InvalidQuestionError("Skriv en fråga / Type a question")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise InvalidQuestionError(
+            f"The question is {len(cleaned)} characters; at most {MAX_QUESTION_CHARS} are allowed"
+        )
+    if not _WORDISH.search(cleaned):
+        raise InvalidQuestionError("The question has no words: ask with words / Frågan saknar ord")
+    return cleaned
+
+
+def describe_filters(filters: Filters, lang: str) -> str:
+    parts = []
+    if filters.municipalities:
+        parts.append(", ".join(filters.municipalities))
+    if filters.doc_ids:
+        parts.append(", ".join(filters.doc_ids))
+    if filters.doc_types:
+        parts.append(", ".join(filters.doc_types))
+    if filters.year_from is not None or filters.year_to is not None:
+        parts.append(f"{filters.year_from or '…'}–{filters.year_to or '…'}")
+    label = "Filtered" if lang == "en" else "Filtrerat"
+    return f"{label}: " + "; ".join(parts)

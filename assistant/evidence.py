@@ -1,0 +1,175 @@
+"""Checks that the retrieved passages can answer *this* question, not just a similar one.
+
+Similarity alone cannot tell "sick leave in Alingsås 2020" (answered) from "sick leave in
+Alingsås 2022" (not answered): both find the same passage. What differs are the question's
+specifics: a year, a named municipality or document, a word the corpus never uses. An answer is
+only given when one document holds all of them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .lexical import LexicalIndex, words
+from .types import Passage
+
+_YEAR = re.compile(r"(?<![\d-])((?:19|20)\d\d)(?![\d-])")
+_NAME = re.compile(r"(?<![\w-])([A-ZÅÄÖ][\wåäöéÅÄÖ-]{3,}|[A-ZÅÄÖ]{2,}[a-zåäö]?)(?![\w-])")
+# Capitalised words that are not names of anything the corpus has to contain.
+_NOT_NAMES = frozenset(
+    [
+        "what",
+        "which",
+        "when",
+        "where",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "how",
+        "does",
+        "did",
+        "is",
+        "are",
+        "was",
+        "were",
+        "will",
+        "would",
+        "could",
+        "should",
+        "can",
+        "according",
+        "the",
+        "and",
+        "and,",
+        "in",
+        "on",
+        "of",
+        "for",
+        "from",
+        "about",
+        "also",
+        "what's",
+        "who's",
+        "vad",
+        "vilken",
+        "vilket",
+        "vilka",
+        "när",
+        "var",
+        "vem",
+        "vems",
+        "varför",
+        "hur",
+        "finns",
+        "har",
+        "kan",
+        "ska",
+        "fick",
+        "får",
+        "gav",
+        "säger",
+        "enligt",
+        "och",
+        "eller",
+        "men",
+        "också",
+        "sedan",
+        "som",
+        "det",
+        "den",
+        "detta",
+        "dessa",
+        "hon",
+        "han",
+        "de",
+        "dom",
+        "vi",
+        "jag",
+        "audit",
+        "auditors",
+        "committee",
+        "council",
+        "board",
+        "municipality",
+        "municipal",
+        "policy",
+        "survey",
+    ]
+)
+
+
+def specifics(question: str) -> tuple[list[str], list[str]]:
+    """The years and the names (capitalised words other than the first) a question mentions."""
+    years = _YEAR.findall(question)
+    names = []
+    for i, m in enumerate(_NAME.finditer(question)):
+        word = m.group(1)
+        at_start = m.start() == 0 or question[: m.start()].rstrip().endswith((".", "?", "!", ":"))
+        if (at_start and not word.isupper()) or word.lower() in _NOT_NAMES:
+            continue
+        if i == 0 and m.start() < 2 and not word.isupper():
+            continue
+        names.append(word)
+    return years, names
+
+
+# Words about the documents themselves ("avsnitt", "fotnoten") rather than about their subject.
+_META = ("avsnitt", "rapport", "fotnot", "rubrik", "interpellant", "dokument", "granskning", "sammanfattning")
+_MIN_OOV = 8  # short unknown words are mostly verbs and spellings; long ones are the subject
+
+
+def unknown_words(question: str, index: LexicalIndex) -> list[str]:
+    """Long Swedish words of the question that the documents never use, not even as compound parts."""
+    out = []
+    for word in re.findall(r"[a-zåäöé]+", question.lower()):
+        if len(word) < _MIN_OOV or word in index.surface or any(m in word for m in _META):
+            continue
+        if word.rstrip("s") in index.surface or any(
+            w.startswith(word[:-2]) for w in index.surface if len(w) > 6
+        ):
+            continue
+        parts = index.analyzer.split(word)
+        if len(parts) > 1 and all(p in index.surface for p in parts):
+            continue
+        out.append(word)
+    return out
+
+
+def missing_specifics(question: str, passages: Sequence[Passage], index: LexicalIndex) -> list[str]:
+    """What the question asks about that no single retrieved document holds ([] when fine)."""
+    years, names = specifics(question)
+    if not (years or names) or not passages:
+        return []
+    problems = []
+    unknown = [n for n in names if not _in_surface(n, index)]
+    problems += [f"'{n}' does not occur in the documents" for n in unknown]
+    known = [n for n in names if n not in unknown]
+    by_doc: dict[str, list[Passage]] = {}
+    for p in passages:
+        by_doc.setdefault(p.doc.doc_id, []).append(p)
+    for group in by_doc.values():
+        doc = group[0].doc
+        head = f"{doc.title} {doc.municipality} {doc.author} {doc.doc_type}".lower()
+        every = head + " " + " ".join(p.chunk.text for p in group).lower()
+        names_ok = all(_has_name(every, n) for n in known)
+        # A year must be in the very passage (or the title): "sick leave 2022" is not answered by
+        # a passage on sick leave 2020 of a document that mentions 2022 elsewhere.
+        years_ok = all(any(y in p.chunk.text for p in group) or y in doc.title for y in years)
+        if names_ok and years_ok:
+            return problems
+    if known or years:
+        problems.append("no retrieved document mentions " + ", ".join([*known, *years]))
+    return problems
+
+
+def _in_surface(name: str, index: LexicalIndex) -> bool:
+    parts = re.findall(r"[a-zåäöéü]+", name.lower())
+    return all(p in index.surface or p.rstrip("s") in index.surface for p in parts)
+
+
+def _has_name(text: str, name: str) -> bool:
+    n = name.lower()
+    # "Askersund" also matches "Askersunds kommun"; "KPMG:s" matches "KPMG".
+    return n in text or n.rstrip("s") in text or any(w.startswith(n[:-1]) for w in words(text) if len(n) > 5)

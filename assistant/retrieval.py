@@ -1,0 +1,278 @@
+"""Hybrid retrieval: dense (multilingual e5) and Swedish BM25, fused by weighted reciprocal rank.
+
+The dense side carries English questions across to Swedish text; the lexical side ranks the
+exact passage first when the question shares its words. English questions get Swedish terms
+from the glossary on the lexical side ("exit interview" -> "avslutningssamtal"), so both sides
+can vote for the right passage in both languages.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field, replace
+
+from .embedding import Embedder
+from .glossary import Glossary
+from .lexical import LexicalIndex
+from .store import ChromaStore
+from .types import DocumentMeta, Filters, Passage, Turn
+
+_SV_HINTS = frozenset(
+    [
+        "och",
+        "att",
+        "det",
+        "som",
+        "är",
+        "för",
+        "med",
+        "inte",
+        "vad",
+        "hur",
+        "vem",
+        "vilka",
+        "vilken",
+        "varför",
+        "när",
+        "finns",
+        "har",
+        "ska",
+        "kan",
+        "om",
+        "på",
+        "av",
+        "till",
+        "från",
+        "sa",
+        "säger",
+        "nämnden",
+        "kommunen",
+        "revisorerna",
+    ]
+)
+_EN_HINTS = frozenset(
+    [
+        "the",
+        "and",
+        "what",
+        "how",
+        "who",
+        "which",
+        "why",
+        "when",
+        "does",
+        "did",
+        "is",
+        "are",
+        "was",
+        "were",
+        "of",
+        "to",
+        "in",
+        "for",
+        "about",
+        "say",
+        "said",
+    ]
+)
+_FOLLOWUP = re.compile(
+    r"^(and|also|what about|how about|och|men|samt|vad (svarade|sa|säger|gör)|hur (svarade|gör))\b"
+    r"|\b(it|they|them|their|this|that|those|these|det|den|dem|deras|dess|detta|dessa|där|då|de)\b",
+    re.IGNORECASE,
+)
+
+
+def detect_language(text: str) -> str:
+    """ "sv" or "en": Swedish letters or more Swedish than English function words."""
+    tokens = re.findall(r"[a-zåäöé]+", text.lower())
+    if re.search(r"[åäö]", text.lower()):
+        return "sv"
+    sv = sum(t in _SV_HINTS for t in tokens)
+    en = sum(t in _EN_HINTS for t in tokens)
+    return "en" if en > sv else "sv"
+
+
+@dataclass(frozen=True, slots=True)
+class FusionWeights:
+    dense: float = 1.5  # tuned on the dev split (eval/questions.jsonl): see README "Figures"
+    lexical: float = 1.0
+    rrf_k: float = 60.0
+    depth: int = 40  # candidates taken from each side
+    history_boost: float = 0.004  # added to passages of documents the conversation is about
+    en_lexical: float = 0.25  # English questions: the lexical side only sees glossary terms and names
+    meta_boost: float = 0.008  # added to passages of documents the question names (place, kind)
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    """What retrieval found, and the evidence strength the abstention decision reads."""
+
+    passages: tuple[Passage, ...]
+    language: str
+    search_text: str  # the question as searched (with history for follow-ups)
+    expansions: tuple[str, ...] = ()  # Swedish terms the glossary added
+    top_dense: float = 0.0  # best cosine similarity of any candidate
+    coverage: float = 0.0  # idf share of the query's terms found in the best lexical passage
+    query_terms: tuple[str, ...] = field(default=())
+
+
+class Retriever:
+    def __init__(
+        self,
+        store: ChromaStore,
+        embedder: Embedder,
+        glossary: Glossary | None = None,
+        *,
+        cache_dir=None,
+        weights: FusionWeights = FusionWeights(),
+        mode: str = "hybrid",  # "hybrid", "dense" or "lexical" (the last two for the baselines)
+        expand_dense: bool = True,
+    ) -> None:
+        self.store, self.embedder, self.glossary = store, embedder, glossary or Glossary()
+        self.weights, self.mode, self._cache_dir = weights, mode, cache_dir
+        self.expand_dense = expand_dense
+        self._lexical: LexicalIndex | None = None
+        self._lock = threading.Lock()
+
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index for the store's current documents (rebuilt when they change)."""
+        with self._lock:
+            fingerprint = self.store.fingerprint()
+            if self._lexical is None or getattr(self._lexical, "fingerprint", None) != fingerprint:
+                self._lexical = LexicalIndex.for_store(self.store, self._cache_dir)
+            return self._lexical
+
+    def search_text(self, question: str, history: tuple[Turn, ...] = ()) -> str:
+        """A follow-up ("and what did they recommend?") is searched together with the last question."""
+        if history and is_followup(question):
+            return f"{history[-1].question} {question}"
+        return question
+
+    def retrieve(
+        self, question: str, k: int = 5, filters: Filters | None = None, history: tuple[Turn, ...] = ()
+    ) -> Retrieval:
+        language = detect_language(question)
+        text = self.search_text(question, history)
+        expansions = tuple(self.glossary.expand(text))
+        w = self.weights
+        dense: list[Passage] = []
+        lexical_hits: list[tuple[Passage, float]] = []
+        if self.mode in ("hybrid", "dense"):
+            dense_text = " ".join([text, *expansions]) if self.expand_dense and expansions else text
+            dense = self.store.query(self.embedder.embed_query(dense_text), w.depth, filters)
+        index = self.lexical()
+        lexical_text = " ".join([text, *expansions])
+        if self.mode in ("hybrid", "lexical"):
+            metas = {d.meta.doc_id: d.meta for d in self.store.documents()}
+            for chunk, score in index.search(lexical_text, w.depth, filters or Filters(), metas):
+                doc = metas.get(chunk.doc_id)
+                if doc is not None:
+                    lexical_hits.append((Passage(chunk, doc, 0.0, lexical=score), score))
+        coverage = _coverage(index, lexical_text, [p for p, _ in lexical_hits[:3]])
+        fused = self._fuse(dense, lexical_hits, history, question, language)
+        return Retrieval(
+            passages=tuple(fused[:k]),
+            language=language,
+            search_text=text,
+            expansions=expansions,
+            top_dense=max((p.dense for p in dense), default=0.0),
+            coverage=coverage,
+            query_terms=tuple(index.query_terms(lexical_text)),
+        )
+
+    def _fuse(
+        self,
+        dense: list[Passage],
+        lexical_hits: list[tuple[Passage, float]],
+        history: tuple[Turn, ...],
+        question: str = "",
+        language: str = "sv",
+    ) -> list[Passage]:
+        w = self.weights
+        lexical_weight = w.lexical * (w.en_lexical if language == "en" else 1.0)
+        scores: dict[tuple[str, int], float] = {}
+        best: dict[tuple[str, int], Passage] = {}
+        for rank, p in enumerate(dense):
+            key = (p.chunk.doc_id, p.chunk.ordinal)
+            scores[key] = scores.get(key, 0.0) + w.dense / (w.rrf_k + rank + 1)
+            best[key] = p
+        for rank, (p, score) in enumerate(lexical_hits):
+            key = (p.chunk.doc_id, p.chunk.ordinal)
+            scores[key] = scores.get(key, 0.0) + lexical_weight / (w.rrf_k + rank + 1)
+            best[key] = replace(best[key], lexical=score) if key in best else p
+        talked_about = {d for turn in history[-2:] for d in turn.doc_ids}
+        if talked_about:
+            for key in scores:
+                if key[0] in talked_about:
+                    scores[key] += w.history_boost
+        if question and self.mode == "hybrid":
+            for key in scores:
+                if named_by(question, best[key].doc):
+                    scores[key] += w.meta_boost
+        ranked = sorted(scores, key=lambda key: -scores[key])
+        return [replace(best[key], score=scores[key]) for key in ranked]
+
+
+# What a question says about the kind of document it wants ("the audit" is the auditors' report,
+# not the committee's answer to it).
+_KIND_CUES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    (
+        re.compile(r"\b(audit|auditors?|revisor\w*|revisionsrapport\w*|granskning\w*|KPMG)\b", re.I),
+        ("revisionsrapport", "uppföljande granskning"),
+    ),
+    (
+        re.compile(r"\b(answer\w*|respon\w*|svar\w*|yttrande\w*)\b", re.I),
+        ("svar på revisionsrapport", "yttrande"),
+    ),
+    (re.compile(r"\binterpellation\w*", re.I), ("interpellation",)),
+    (re.compile(r"\b(minutes|protokoll\w*)\b", re.I), ("protokoll",)),
+    (re.compile(r"\b(policy|policyn)\b", re.I), ("policy",)),
+    (re.compile(r"\b(guideline\w*|riktlinje\w*)\b", re.I), ("riktlinje",)),
+)
+_PLACE = re.compile(r"\b([A-ZÅÄÖ][a-zåäöé]{3,})")
+
+
+def named_by(question: str, doc: DocumentMeta) -> bool:
+    """Whether the question names this document's municipality, title word or kind."""
+    for m in _PLACE.finditer(question):
+        word = m.group(1).lower().rstrip("s")
+        if (
+            m.start() > 0
+            and len(word) > 4
+            and (
+                word in doc.municipality.lower()
+                or word in doc.title.lower().split()[:6]
+                or (word == "kommunkompassen" and word in doc.title.lower())
+            )
+        ):
+            return True
+    return any(cue.search(question) and doc.doc_type in kinds for cue, kinds in _KIND_CUES)
+
+
+def is_followup(question: str) -> bool:
+    words = question.split()
+    return len(words) <= 12 and bool(_FOLLOWUP.search(question))
+
+
+def _coverage(index: LexicalIndex, text: str, top: list[Passage]) -> float:
+    """How much of the question (by idf) the best lexical passages contain: 1.0 = every term."""
+    terms = index.query_terms(text)
+    all_terms = list(dict.fromkeys(index.analyzer.terms(text)))
+    if not all_terms or not top:
+        return 0.0
+    weights = {
+        t: float(index.idf[index.term_ids[t]]) if t in index.term_ids else index.max_idf() for t in all_terms
+    }
+    total = sum(weights.values())
+    best = 0.0
+    for passage in top:
+        have = set(
+            index.analyzer.terms(f"{passage.doc.title} {passage.chunk.section_label} {passage.chunk.text}")
+        )
+        best = max(best, sum(weights[t] for t in terms if t in have) / total)
+    return best
+
+
+def docs_of(passages: tuple[Passage, ...] | list[Passage]) -> dict[str, DocumentMeta]:
+    return {p.doc.doc_id: p.doc for p in passages}
