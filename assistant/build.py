@@ -45,7 +45,7 @@ def make_store(settings: Settings, *, check_embedder: bool = True) -> ChromaStor
 
 def make_assistant(settings: Settings, progress: Callable[[str], None] | None = None):
     """The whole question-answering stack, from settings."""
-    from .assistant import Assistant
+    from .assistant import AbstentionPolicy, Assistant
     from .glossary import Glossary
     from .retrieval import Retriever
     from .tracker import RecommendationService
@@ -58,4 +58,12 @@ def make_assistant(settings: Settings, progress: Callable[[str], None] | None = 
         from .llm import LlmComposer, make_chat_model
 
         llm = LlmComposer(make_chat_model(settings))
-    return Assistant(retriever, glossary, top_k=settings.top_k, llm=llm, tracker=RecommendationService(store))
+    policy = AbstentionPolicy(min_dense=settings.abstention_min_similarity)
+    return Assistant(
+        retriever,
+        glossary,
+        policy=policy,
+        top_k=settings.top_k,
+        llm=llm,
+        tracker=RecommendationService(store),
+    )

@@ -46,6 +46,9 @@ class Settings:
     chunk_size: int = 600  # characters; tuned on the dev questions (600 beat 900 on both languages)
     chunk_overlap: int = 100
     top_k: int = 5
+    # Below this cosine similarity nothing counts as an answer. -1: the value calibrated for the
+    # bundled model (0.80); other models have other similarity scales, so 0 (off) unless set.
+    min_similarity: float = -1.0
     llm_provider: str = ""  # "", "openai" (any OpenAI-compatible server) or "ollama"
     llm_base_url: str = ""
     llm_model: str = ""
@@ -95,6 +98,12 @@ class Settings:
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+    @property
+    def abstention_min_similarity(self) -> float:
+        if self.min_similarity >= 0:
+            return self.min_similarity
+        return 0.80 if self.embedder == "bundled" else 0.0
 
     @property
     def embedder_id(self) -> str:

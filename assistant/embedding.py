@@ -56,7 +56,12 @@ class SentenceTransformerEmbedder:
             if not Path(self._model_ref).is_dir():
                 os.environ.setdefault("HF_HUB_OFFLINE", os.environ.get("HRDOCS_HUB_OFFLINE", "1"))
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # "Loading weights" bars would clutter every command
 
             try:
                 self._model = SentenceTransformer(self._model_ref, device="cpu")

@@ -133,8 +133,20 @@ def unknown_words(question: str, index: LexicalIndex) -> list[str]:
         parts = index.analyzer.split(word)
         if len(parts) > 1 and all(p in index.surface for p in parts):
             continue
+        if _known_compound(word, index.surface):
+            continue
         out.append(word)
     return out
+
+
+def _known_compound(word: str, surface: frozenset[str]) -> bool:
+    """A compound whose head is a word of the documents and whose first part begins one
+    ("löneskillnaden" = "löne-" as in "löner" + "skillnaden")."""
+    for i in range(3, len(word) - 4):
+        head, modifier = word[i:], word[:i]
+        if head in surface and any(w.startswith(modifier.rstrip("s")) for w in surface):
+            return True
+    return False
 
 
 def missing_specifics(question: str, passages: Sequence[Passage], index: LexicalIndex) -> list[str]:

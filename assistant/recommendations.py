@@ -100,6 +100,7 @@ def track(
     for doc in docs:
         if kinds[doc.meta.doc_id] in ("audit", "followup"):
             found = find_recommendations(doc, tables=kinds[doc.meta.doc_id] == "audit")
+            found = _drop_merged(found)
             if found:
                 pools[doc.meta.doc_id] = [_Rec(loc, n) for loc, n in found]
     audits = {d.meta.doc_id: d for d in docs if d.meta.doc_id in pools}
@@ -144,6 +145,22 @@ def track(
     ordered = [r for d in docs for r in pools.get(d.meta.doc_id, [])]
     ordered += [r for d in docs for r in quoted_only.get(d.meta.doc_id, [])]
     return [_finish(r) for r in ordered]
+
+
+def _drop_merged(found: list[tuple[Located, int]]) -> list[tuple[Located, int]]:
+    """Drop an item that is two others run together: a list whose items lost their bullets and
+    the blank line between them, printed again elsewhere in the report with the items apart."""
+
+    def norm(text: str) -> str:
+        return " ".join(text.split()).lower()
+
+    texts = [norm(loc.text) for loc, _ in found]
+    keep = []
+    for i, (loc, n) in enumerate(found):
+        parts = [t for j, t in enumerate(texts) if j != i and t and t in texts[i] and t != texts[i]]
+        if len(parts) < 2:
+            keep.append((loc, n))
+    return keep
 
 
 def _attach(rec: _Rec, reply: Reply) -> None:

@@ -161,3 +161,191 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         for p in leftovers:
             print(f"  {p}")
     return 1 if problems else 0
+
+
+def _filters(args: argparse.Namespace):
+    from assistant.types import Filters
+
+    return Filters(
+        municipalities=tuple(getattr(args, "municipality", None) or ()),
+        doc_ids=tuple(getattr(args, "doc", None) or ()),
+        doc_types=tuple(getattr(args, "doc_type", None) or ()),
+        year_from=getattr(args, "year_from", None),
+        year_to=getattr(args, "year_to", None),
+        groups=tuple(args.groups) if getattr(args, "groups", None) else None,
+    )
+
+
+def _ready_assistant(settings: Settings):
+    from assistant.build import make_assistant
+    from assistant.errors import IndexMissingError
+
+    assistant = make_assistant(settings, progress=_say)
+    if not assistant.retriever.store.documents():
+        raise IndexMissingError(f"The index at {settings.index_dir} is empty: run `hrdocs ingest` first")
+    return assistant
+
+
+def answer_json(answer, doc_titles: dict[str, str] | None = None) -> dict[str, object]:
+    """The batch/--json shape: citations best first, each with the cited passage."""
+    return {
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "language": answer.language,
+        "citations": [
+            {
+                "n": c.number,
+                "doc": c.doc_id,
+                "title": c.title,
+                "section": c.section,
+                "page": c.page,
+                "text": c.quote,
+                "highlights": list(c.highlights),
+                "score": c.score,
+                "date": c.date,
+            }
+            for c in sorted(answer.citations, key=lambda c: -c.score)
+        ],
+        "related": [
+            {"doc": c.doc_id, "title": c.title, "section": c.section, "page": c.page, "text": c.quote}
+            for c in answer.related
+        ],
+        "notes": list(answer.notes),
+    }
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = _ready_assistant(settings)
+    answer = assistant.ask(args.question, filters=_filters(args))
+    if args.json:
+        print_json({"question": answer.question, **answer_json(answer)})
+        return 0
+    print(answer.text)
+    if answer.citations:
+        print()
+        for c in answer.citations:
+            where = ", ".join(x for x in (c.section, f"s. {c.page}" if c.page else "") if x)
+            print(f"[{c.number}] {c.title} ({c.date or 'odaterad'})" + (f" – {where}" if where else ""))
+    for note in answer.notes:
+        print(f"({note})", file=sys.stderr)
+    return 0
+
+
+def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
+    """One model load for many questions: IN.jsonl {"id", "question"} -> OUT.jsonl."""
+    import json
+    import statistics
+
+    from assistant.errors import InvalidQuestionError
+
+    lines = args.input.read_text(encoding="utf-8").splitlines()
+    requests = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            requests.append((obj.get("id", n), str(obj["question"])))
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            raise AssistantError(f"{args.input}:{n}: not a JSON object with a question ({exc})") from exc
+    assistant = _ready_assistant(settings)
+    if requests:
+        assistant.ask(requests[0][1])  # warm up: the first call loads the model and the lexical index
+    times = []
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = args.output.with_name(args.output.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as out:
+        for qid, question in requests:
+            start = time.perf_counter()
+            try:
+                record = {"id": qid, **answer_json(assistant.ask(question))}
+            except InvalidQuestionError as exc:
+                record = {"id": qid, "answer": "", "abstained": True, "citations": [], "error": str(exc)}
+            times.append(time.perf_counter() - start)
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    tmp.replace(args.output)
+    if times:
+        ordered = sorted(times)
+        p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+        _say(
+            f"{len(times)} questions answered into {args.output}: "
+            f"median {statistics.median(times) * 1000:.0f} ms, "
+            f"p95 {p95 * 1000:.0f} ms per question"
+        )
+    return 0
+
+
+def cmd_recommendations(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.recommendations import to_json
+    from assistant.tracker import STATUS_SV, RecommendationService
+
+    store = _store(settings)
+    items = RecommendationService(store).filtered(municipality=args.municipality, open_only=args.open)
+    if args.json:
+        print_json(to_json(items))
+        return 0
+    if not items:
+        print("Inga rekommendationer hittades i de indexerade dokumenten.")
+    for item in items:
+        page = f", s. {item.audit.page}" if item.audit.page else ""
+        print(
+            f"- {item.recommendation}\n  {item.audit.title} ({item.audit.date}{page}) – "
+            f"{STATUS_SV.get(item.status, item.status)}"
+        )
+        for ans in item.answers:
+            print(f"  Svar ({ans.title}, {ans.date}): {' '.join(ans.text.split())[:200]}")
+    return 0
+
+
+def cmd_glossary(args: argparse.Namespace, settings: Settings) -> int:
+    from assistant.glossary import Glossary
+
+    terms = Glossary.load(settings.glossary_path).search(args.query, limit=50)
+    if args.json:
+        print_json(
+            [
+                {
+                    "sv": t.sv,
+                    "en": list(t.en),
+                    "explanation_sv": t.explanation_sv,
+                    "explanation_en": t.explanation_en,
+                    "acronym": t.acronym,
+                    "expansion_sv": t.expansion_sv,
+                }
+                for t in terms
+            ]
+        )
+        return 0
+    if not terms:
+        print(f"Inget ord i ordlistan matchar {args.query!r}.")
+    for t in terms:
+        name = t.sv + (f" ({t.expansion_sv})" if t.acronym and t.expansion_sv else "")
+        print(f"{name} – {', '.join(t.en)}\n  {t.explanation_sv}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.run import run_eval
+
+    return run_eval(
+        settings,
+        questions_path=args.questions,
+        split=args.split,
+        out_dir=args.out,
+        baselines=not args.no_baselines,
+        as_json=args.json,
+    )
+
+
+def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from eval.bench import run_bench
+
+    scales = tuple(int(s) for s in args.scales.split(",") if s.strip())
+    return run_bench(settings, archive=args.archive, scales=scales, out_dir=args.out, quick=args.quick)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from .serve import serve
+
+    serve(settings, host=args.host, port=args.port)
+    return 0
