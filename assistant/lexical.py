@@ -168,7 +168,7 @@ _STOP = frozenset(
         "gave",
     ]
 )
-CACHE_FORMAT = "4"
+CACHE_FORMAT = "5"
 
 
 @lru_cache(maxsize=1)
