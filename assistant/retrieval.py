@@ -99,7 +99,7 @@ class FusionWeights:
     rrf_k: float = 60.0
     depth: int = 40  # candidates taken from each side
     history_boost: float = 0.004  # added to passages of documents the conversation is about
-    en_lexical: float = 0.25  # English questions: the lexical side only sees glossary terms and names
+    en_lexical: float = 0.5  # English questions: the lexical side only sees glossary terms and names
     meta_boost: float = 0.008  # added to passages of documents the question names (place, kind)
 
 

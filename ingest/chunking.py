@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from assistant.types import Chunk, DocumentText
 
 # Raising this re-ingests every document: the content hash includes it.
-CHUNKER_VERSION = "4"
+CHUNKER_VERSION = "5"
 
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?[ \t]+(\S.*)$")
 _MARKDOWN = re.compile(r"^(#{1,6})[ \t]+(\S.*?)[ \t#]*$")
@@ -179,17 +179,19 @@ def chunk_document(doc: DocumentText, *, chunk_size: int = 900, overlap: int = 1
         # A heading followed directly by a subheading has no text of its own to retrieve.
         if len(body.strip()) <= len(heading) + 3:
             continue
+        spans = []
         for piece in splitter.create_documents([body]):
             local = int(piece.metadata["start_index"])
             if local < 0:  # the splitter could not locate the piece; never guess a span
                 local = body.find(piece.page_content)
             start = section.start + max(local, 0)
-            end = start + len(piece.page_content)
+            spans.append((start, start + len(piece.page_content)))
+        for start, end in _merge_small(spans):
             chunks.append(
                 Chunk(
                     doc_id=doc.meta.doc_id,
                     ordinal=len(chunks),
-                    text=piece.page_content,
+                    text=text[start:end],
                     section=heading,
                     section_path=section.path,
                     page=_page(doc.page_starts, start),
@@ -199,6 +201,28 @@ def chunk_document(doc: DocumentText, *, chunk_size: int = 900, overlap: int = 1
                 )
             )
     return chunks
+
+
+_MIN_CHUNK = 120  # a lone heading or table header ("Styrkor Förbättringsmöjligheter") is noise
+
+
+def _merge_small(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Join a piece too small to stand alone to the next piece of its section (or the previous)."""
+    merged: list[tuple[int, int]] = []
+    carry: int | None = None
+    for start, end in spans:
+        if carry is not None:
+            start, carry = carry, None
+        if end - start < _MIN_CHUNK:
+            carry = start
+            continue
+        merged.append((start, end))
+    if carry is not None:
+        if merged:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], spans[-1][1]))
+        else:
+            merged.append((carry, spans[-1][1]))
+    return merged
 
 
 def section_starts(text: str) -> tuple[tuple[int, str], ...]:

@@ -165,14 +165,19 @@ def _numbered_header_hits(shape: str, hits: list[tuple[int, int, str]], needed: 
         return set()
     offsets: dict[int, set[int]] = defaultdict(set)  # offset -> pages where a number fits it
     for page, _, line in hits:
-        for number in {int(n) for n in _DIGITS.findall(line) if len(n) <= 4}:
+        for number in _small_numbers(line):
             offsets[number - page].add(page)
     if not offsets:
         return set()
     offset, pages = max(offsets.items(), key=lambda item: len(item[1]))
     if len(pages) < needed:
         return set()
-    return {(page, i) for page, i, line in hits if offset + page in {int(n) for n in _DIGITS.findall(line)}}
+    return {(page, i) for page, i, line in hits if offset + page in _small_numbers(line)}
+
+
+def _small_numbers(line: str) -> set[int]:
+    # Page numbers have at most four digits; int() of a 5,000-digit run would raise ValueError.
+    return {int(n) for n in _DIGITS.findall(line) if len(n) <= 4}
 
 
 def _verbatim_repeat_hits(hits: list[tuple[int, int, str]], needed: int) -> set[tuple[int, int]]:

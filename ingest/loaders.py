@@ -7,10 +7,11 @@ single bad file never stops the ingestion of a folder.
 Time: the PDF extractor checks a deadline before each page and before each content-stream operator
 (pypdf's `visitor_operand_before` hook), and raises when it has passed. Parsing one content stream
 cannot be interrupted, but pypdf caps it (2 million tokens, 75 MB per decoded stream), so one page
-overruns the deadline by seconds at most. A worker thread with `join(timeout)` was rejected: Python
-cannot kill the thread, so a pathological file would keep burning a core after its error was
-reported; a subprocess per file would cost more than extracting most files. The other formats are
-bounded by the file size limit (and, for DOCX, by the zip checks below) and are parsed in linear time.
+overruns the deadline by about ten seconds at most (pypdf parses ~200,000 tokens a second here). A
+worker thread with `join(timeout)` was rejected: Python cannot kill the thread, so a pathological
+file would keep burning a core after its error was reported; a subprocess per file would cost more
+than extracting most files. The other formats are bounded by the file size limit (and, for DOCX, by
+the zip checks below) and are parsed in linear time.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ _DOCX_MAX_MEMBERS = 10_000
 
 @dataclass(frozen=True, slots=True)
 class ExtractedText:
+    """What `extract` read from one file."""
+
     text: str  # cleaned text (via ingest.cleaning)
     page_starts: tuple[int, ...]  # offsets in `text` where page 1, 2, ... begin; () for pageless formats
     title_hint: str = ""  # PDF/DOCX metadata title, HTML <title>, first markdown heading; "" if none
@@ -126,8 +129,8 @@ def _extract(path: Path, max_bytes: int, deadline: _Deadline) -> ExtractedText:
         raise _Unreadable("empty file")
     if suffix == ".md":
         text = clean_text(markdown_to_text(text))
-        heading = next((m.group(1) for m in [_MD_HEADING.search(text)] if m), "")
-        return ExtractedText(text, (), heading.strip())
+        heading = _MD_HEADING.search(text)
+        return ExtractedText(text, (), heading.group(1).strip() if heading else "")
     return ExtractedText(clean_text(text), ())
 
 
@@ -183,7 +186,7 @@ def _decode_text(data: bytes, declared: str = "") -> str:
         if declared:
             try:
                 text = data.decode(declared)
-            except UnicodeDecodeError:
+            except (UnicodeError, LookupError, ValueError):  # a wrong label, or an odd codec (idna)
                 text = ""
         if not text:
             text = data.decode("utf-8", errors="hrdocs-cp1252")
@@ -392,7 +395,6 @@ def _table_rows(table: Table, depth: int = 0) -> Iterator[str]:
 # --- HTML ----------------------------------------------------------------------------------------
 
 _DECLARED_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
-# Not <head>: html.parser does not repair a missing </head>, so it may hold the whole body.
 _DROPPED_TAGS = frozenset({
     "script", "style", "nav", "noscript", "template", "svg", "iframe", "object", "title", "meta", "link",
 })  # fmt: skip
@@ -414,9 +416,14 @@ def _extract_html(data: bytes, deadline: _Deadline) -> ExtractedText:
             # A file holding just a URL, or XHTML: both parse fine with html.parser.
             warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
             warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
-            soup = BeautifulSoup(text, "html.parser")
+            # lxml, not html.parser: CPython 3.11's html.parser is quadratic on unclosed tags and
+            # comments (20,000 repeats of "<a x=" took 113 s here) and cannot be interrupted. lxml
+            # parses the same in milliseconds and is installed anyway, for python-docx.
+            soup = BeautifulSoup(text, "lxml")
         deadline.check()
         title = _plausible_title(soup.title.get_text(" ")) if soup.title else ""
+        # <head> stays: title, meta and link are dropped anyway, and a page whose </head> is missing
+        # may have its whole body inside it.
         body = _HtmlRenderer(deadline).render(soup)
     except _Unreadable:
         raise
@@ -430,9 +437,12 @@ def _declared_charset(data: bytes) -> str:
     if not found:
         return ""
     try:
-        name = codecs.lookup(found.group(1).decode("ascii")).name
+        codec = codecs.lookup(found.group(1).decode("ascii"))
     except LookupError:
         return ""
+    name = codec.name
+    if not getattr(codec, "_is_text_encoding", True):
+        return ""  # "hex", "rot13", "zlib": Python codecs, not charsets
     if name.startswith(("utf-16", "utf-32")):
         return ""  # without a BOM such a label is wrong: the bytes were readable as ASCII to find it
     # The HTML standard reads latin-1 and ascii labels as windows-1252.
@@ -454,8 +464,7 @@ class _HtmlRenderer:
         self._in_pre = 0
 
     def render(self, soup: Any) -> str:
-        from bs4 import NavigableString, Tag
-        from bs4.element import PreformattedString
+        from bs4.element import NavigableString, PreformattedString, Tag
 
         stack = [(soup, iter(soup.contents))]
         for visited in itertools.count():
