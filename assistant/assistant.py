@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from .compose import abstain, compose
 from .errors import InvalidQuestionError
-from .evidence import missing_specifics, unknown_words
+from .evidence import missing_figure, missing_specifics, unknown_words
 from .glossary import Glossary
 from .lexical import LexicalIndex
 from .retrieval import Retrieval, Retriever, detect_language
@@ -32,6 +32,7 @@ class AbstentionPolicy:
     min_dense: float = 0.80
     check_specifics: bool = True
     check_unknown_words: bool = True
+    check_figures: bool = True
 
     def reasons(self, question: str, lang: str, r: Retrieval, index: LexicalIndex) -> list[str]:
         if not r.passages:
@@ -41,6 +42,8 @@ class AbstentionPolicy:
             found.append(f"best similarity {r.top_dense:.2f} < {self.min_dense:.2f}")
         if self.check_specifics:
             found += missing_specifics(question, r.passages, index)
+        if self.check_figures and missing_figure(question, r.passages, r.query_terms, index):
+            found.append("the passages hold no figure for this question")
         if self.check_unknown_words and lang == "sv":
             found += [f"'{w}' does not occur in the documents" for w in unknown_words(question, index)]
         return found

@@ -117,7 +117,7 @@ def specifics(question: str) -> tuple[list[str], list[str]]:
 
 # Words about the documents themselves ("avsnitt", "fotnoten") rather than about their subject.
 _META = ("avsnitt", "rapport", "fotnot", "rubrik", "interpellant", "dokument", "granskning", "sammanfattning")
-_MIN_OOV = 8  # short unknown words are mostly verbs and spellings; long ones are the subject
+_MIN_OOV = 10  # short unknown words are mostly verbs and spellings; long ones are the subject
 
 
 def unknown_words(question: str, index: LexicalIndex) -> list[str]:
@@ -185,3 +185,31 @@ def _has_name(text: str, name: str) -> bool:
     n = name.lower()
     # "Askersund" also matches "Askersunds kommun"; "KPMG:s" matches "KPMG".
     return n in text or n.rstrip("s") in text or any(w.startswith(n[:-1]) for w in words(text) if len(n) > 5)
+
+
+_QUANTITY = re.compile(
+    r"\bhow (many|much|high|large|big|long)\b|\bwhat (percentage|share|proportion|rate|number|amount)\b"
+    r"|\bhur (många|mycket|stor|stort|höga?|lång|långt)\b|\bvilken (andel|procent|summa)\b|\bvad kostar\b",
+    re.IGNORECASE,
+)
+
+
+def missing_figure(
+    question: str, passages: Sequence[Passage], terms: Sequence[str], index: LexicalIndex
+) -> bool:
+    """A "how many / hur stor" question whose passages hold no figure next to its words.
+
+    The answer to a quantity is a number in a sentence about the question's subject; when the
+    sentences that share the question's words have no digits, the passages are about the subject
+    but do not hold the figure asked for.
+    """
+    from .compose import split_sentences
+
+    if not _QUANTITY.search(question):
+        return False
+    wanted = set(terms)
+    for p in passages[:3]:
+        for sentence in split_sentences(p.chunk.text):
+            if re.search(r"\d", sentence) and wanted & set(index.analyzer.terms(sentence)):
+                return False
+    return True

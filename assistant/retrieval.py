@@ -19,62 +19,17 @@ from .store import ChromaStore
 from .types import DocumentMeta, Filters, Passage, Turn
 
 _SV_HINTS = frozenset(
-    [
-        "och",
-        "att",
-        "det",
-        "som",
-        "är",
-        "för",
-        "med",
-        "inte",
-        "vad",
-        "hur",
-        "vem",
-        "vilka",
-        "vilken",
-        "varför",
-        "när",
-        "finns",
-        "har",
-        "ska",
-        "kan",
-        "om",
-        "på",
-        "av",
-        "till",
-        "från",
-        "sa",
-        "säger",
-        "nämnden",
-        "kommunen",
-        "revisorerna",
-    ]
+    (
+        "och att det som är för med inte vad hur vem vilka vilken varför när finns har ska kan om på av "
+        "till från sa säger nämnden kommunen revisorerna"
+    ).split()
 )
 _EN_HINTS = frozenset(
-    [
-        "the",
-        "and",
-        "what",
-        "how",
-        "who",
-        "which",
-        "why",
-        "when",
-        "does",
-        "did",
-        "is",
-        "are",
-        "was",
-        "were",
-        "of",
-        "to",
-        "in",
-        "for",
-        "about",
-        "say",
-        "said",
-    ]
+    (
+        "the and what how who which why when does did is are was were of to in for about say said do "
+        "all any use them they it its their there have has had can could should would will this that "
+        "these those with from by on at an a"
+    ).split()
 )
 _FOLLOWUP = re.compile(
     r"^(and|also|what about|how about|och|men|samt|vad (svarade|sa|säger|gör)|hur (svarade|gör))\b"
