@@ -106,7 +106,9 @@ def where(c: Citation, lang: str) -> str:
     t = TEXTS[lang]
     bits = []
     if c.section:
-        bits.append(f"{t['section']} {c.section}")
+        # The two innermost levels read well in running text ("3.8 Avslutningssamtal › 3.8.1 ...");
+        # the source card shows the whole path.
+        bits.append(f"{t['section']} {' › '.join(c.section.split(' › ')[-2:])}")
     if c.page:
         bits.append(f"{t['page']} {c.page}")
     return ", ".join(bits)
