@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import pickle
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -171,9 +171,15 @@ _STOP = frozenset(
 CACHE_FORMAT = "5"
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _stemmer() -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer("swedish")
+    # One per thread: a snowball stemmer keeps state between calls and is not thread-safe
+    # (the web app answers many users at once).
+    if not hasattr(_local, "stemmer"):
+        _local.stemmer = snowballstemmer.stemmer("swedish")
+    return _local.stemmer
 
 
 def words(text: str) -> list[str]:

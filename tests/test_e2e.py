@@ -21,7 +21,7 @@ ASKERSUND = "askersund-svar-attraktiv-arbetsgivare-2023"
 
 
 @pytest.fixture(scope="module")
-def assistant(real_index: Settings):  # noqa: ANN201
+def assistant(real_index: Settings):
     return make_assistant(real_index)
 
 
@@ -30,7 +30,14 @@ def test_reingest_embeds_nothing_and_docs_lists_metadata(
 ) -> None:
     assert main(["ingest", "--json"], real_index) == 0
     again = json.loads(capsys.readouterr().out)
-    assert again == {"added": 0, "updated": 0, "unchanged": 4, "removed": 0, "chunks_embedded": 0, "failed": []}
+    assert again == {
+        "added": 0,
+        "updated": 0,
+        "unchanged": 4,
+        "removed": 0,
+        "chunks_embedded": 0,
+        "failed": [],
+    }
     assert main(["docs", "--json"], real_index) == 0
     docs = {d["doc_id"]: d for d in json.loads(capsys.readouterr().out)}
     assert len(docs) == 4
@@ -50,26 +57,28 @@ def test_exit_interview_chunk_carries_its_section(real_index: Settings) -> None:
     "question",
     ["What did the audit say about exit interviews?", "Vad sa revisorerna om avslutningssamtal?"],
 )
-def test_audit_section_on_exit_interviews_is_cited_first(assistant, question: str) -> None:  # noqa: ANN001
+def test_audit_section_on_exit_interviews_is_cited_first(assistant, question: str) -> None:
     answer = assistant.ask(question)
     assert not answer.abstained
     first = answer.citations[0]
     assert first.doc_id == AUDIT and "3.8 Avslutningssamtal" in first.section
 
 
-def test_askersund_exit_interviews_cite_novi(assistant) -> None:  # noqa: ANN001
+def test_askersund_exit_interviews_cite_novi(assistant) -> None:
     answer = assistant.ask("How does Askersund document exit interviews?")
     assert answer.citations[0].doc_id == ASKERSUND
     assert "Novi" in answer.citations[0].quote and answer.text.startswith("According to")
 
 
-def test_unanswerable_question_says_so(assistant) -> None:  # noqa: ANN001
+def test_unanswerable_question_says_so(assistant) -> None:
     answer = assistant.ask("What was Askersund's sickness absence rate in 2022?")
     assert answer.abstained and answer.text.startswith("The documents don't answer this.")
     assert answer.related
 
 
-def test_recommendations_on_the_bundled_corpus(real_index: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+def test_recommendations_on_the_bundled_corpus(
+    real_index: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["recommendations", "--json"], real_index) == 0
     items = json.loads(capsys.readouterr().out)
     kpmg = [i for i in items if i["audit"]["doc"] == AUDIT]
@@ -86,7 +95,9 @@ def test_archive_pdfs_ingest_with_page_numbers(real_settings: Settings, tmp_path
         pytest.skip(f"{ARCHIVE} is not here")
     sample = sorted(ARCHIVE.rglob("*.pdf"))[:6]
     settings = real_settings.with_(index_dir=tmp_path / "archive-index")
-    report = ingest(sample, make_store(settings), make_embedder(settings), IngestOptions.from_settings(settings))
+    report = ingest(
+        sample, make_store(settings), make_embedder(settings), IngestOptions.from_settings(settings)
+    )
     assert len(report.added) + len(report.failed) == len(sample) and len(report.added) >= 5
     chunks = list(make_store(settings).iter_chunks())
     assert chunks and sum(c.page is not None for c in chunks) == len(chunks)

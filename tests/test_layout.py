@@ -25,7 +25,10 @@ def test_help_is_instant_because_heavy_imports_are_lazy() -> None:
     import subprocess
     import sys
 
-    code = "import sys, ui.cli; ui.cli.build_parser(); print(sorted(m for m in ('torch','chromadb','gradio') if m in sys.modules))"
+    code = (
+        "import sys, ui.cli; ui.cli.build_parser(); "
+        "print(sorted(m for m in ('torch','chromadb','gradio') if m in sys.modules))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=CORE.parent
     ).stdout.strip()
