@@ -197,8 +197,8 @@ _CURVES = (
     ("dense", "dense query"),
     ("dense_filtered", "dense query, 1 municipality (10%)"),
     ("dense_filtered_years", "dense query, 1 municipality + 2 years (~1.7%)"),
-    ("retrieve", "our retrieve"),
-    ("retrieve_filtered", "our retrieve, 1 municipality"),
+    ("retrieve", "our retrieve (question vector cached)"),
+    ("retrieve_filtered", "our retrieve (vector cached), 1 municipality"),
 )
 
 
@@ -222,7 +222,7 @@ def extrapolate(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for key in ("peak_rss_dense_mb", "peak_rss_mb", "disk_mb"):
             if key in a and key in b:
                 per_chunk = (b[key] - a[key]) / (b["chunks"] - a["chunks"])
-                row[key] = round(b[key] + per_chunk * (n - b["chunks"]), 0)
+                row[key] = round(b[key] + per_chunk * (n - b["chunks"]))
         out.append(row)
     return out
 

@@ -11,18 +11,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from assistant.config import Settings
 from assistant.embedding import Embedder
 from assistant.errors import CorpusError, LoadError
 from assistant.store import ChromaStore
-from assistant.types import Chunk, DocumentText
+from assistant.types import Chunk, DocumentText, IndexedDocument
 
 from .chunking import CHUNKER_VERSION, chunk_document, section_starts
 from .loaders import SUPPORTED_SUFFIXES, extract
-from .manifest import MANIFEST_NAME, document_meta, load_manifest
+from .manifest import MANIFEST_NAME, document_meta, load_manifest, slugify
 
 _SKIPPED_NAMES = {MANIFEST_NAME, "glossary.toml"}
 EMBED_BATCH = 64  # chunks per model call, across documents
@@ -169,6 +169,9 @@ def ingest(
 
     with store.write_lock():
         store.sweep()  # finish what an interrupted ingest left behind
+        indexed = store.documents()
+        by_source = {doc.meta.source: doc for doc in indexed if doc.meta.source}
+        taken = {doc.meta.doc_id: doc.meta.source for doc in indexed}  # doc_id -> its source file
         for n, (path, folder) in enumerate(files):
             if on_progress:
                 on_progress(Progress(n, len(files), report.chunks_embedded, path.name))
@@ -176,7 +179,7 @@ def ingest(
                 if folder not in manifests:
                     manifests[folder] = load_manifest(folder)
                 entry = manifests[folder].get(path.name)
-                pending = _prepare(path, entry, store, options, max_bytes, report)
+                pending = _prepare(path, entry, store, options, max_bytes, report, by_source, taken)
             except LoadError as exc:
                 report.failed.append((str(path), exc.reason))
                 continue
@@ -184,11 +187,13 @@ def ingest(
                 continue
             doc_id = pending.doc.meta.doc_id
             if doc_id in seen_ids:
-                report.failed.append(
-                    (str(path), f"duplicate doc_id {doc_id!r} (also {seen_ids[doc_id].name})")
-                )
-                continue
+                if seen_ids[doc_id] != path:  # two manifest entries naming the same doc_id
+                    report.failed.append(
+                        (str(path), f"duplicate doc_id {doc_id!r} (also {seen_ids[doc_id].name})")
+                    )
+                continue  # the same file named twice on the command line
             seen_ids[doc_id] = path
+            taken[doc_id] = str(path)
             queue.append(pending)
             flush(final=False)
         flush(final=True)
@@ -206,6 +211,8 @@ def _prepare(
     options: IngestOptions,
     max_bytes: int,
     report: IngestReport,
+    by_source: dict[str, IndexedDocument],
+    taken: dict[str, str],
 ) -> _Pending | None:
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise LoadError(
@@ -220,15 +227,18 @@ def _prepare(
         )
     data = path.read_bytes()
     digest = content_hash(data, entry, options)
-    known = _indexed_by_source(store, path, entry)
+    known = store.document(entry["doc_id"]) if entry and entry.get("doc_id") else by_source.get(str(path))
     if known is not None and known.content_hash == digest:
         report.unchanged.append(known.meta.doc_id)
         return None
     extracted = extract(path, max_bytes=max_bytes, timeout_s=options.file_timeout_s)
     meta = document_meta(path, extracted.text, extracted.title_hint, entry)
+    if not (entry and entry.get("doc_id")):
+        # An indexed file keeps its doc_id; a new one gets its file name's, qualified by its
+        # folders when another file already has it (archives hold many a "protokoll.pdf").
+        wanted = known.meta.doc_id if known is not None else meta.doc_id
+        meta = replace(meta, doc_id=_unique_doc_id(path, wanted, taken))
     if options.access_group and not (entry or {}).get("access_group"):
-        from dataclasses import replace
-
         meta = replace(meta, access_group=options.access_group)
     doc = DocumentText(meta, extracted.text, extracted.page_starts, section_starts(extracted.text))
     chunks = chunk_document(doc, chunk_size=options.chunk_size, overlap=options.chunk_overlap)
@@ -241,14 +251,17 @@ def _prepare(
     return _Pending(doc, chunks, digest, is_new=previous is None)
 
 
-def _indexed_by_source(store: ChromaStore, path: Path, entry: dict[str, str] | None):
-    """The indexed document this file produced last time, found without extracting it again."""
-    if entry and entry.get("doc_id"):
-        return store.document(entry["doc_id"])
-    for doc in store.documents():
-        if doc.meta.source == str(path):
-            return doc
-    return None
+def _unique_doc_id(path: Path, wanted: str, taken: dict[str, str]) -> str:
+    """`wanted`, or the file name qualified by its folders so that no other file has it."""
+    source = str(path)
+    if taken.get(wanted, source) == source:
+        return wanted
+    folders = [f for f in path.parent.parts if f != path.anchor]
+    for depth in (2, 3, 4, 1):  # two folders say most: "socialnamnden/2026-05-18"
+        candidate = slugify("-".join([*folders[-depth:], path.stem]))
+        if len(candidate) < 80 and taken.get(candidate, source) == source:
+            return candidate
+    return f"{wanted[:60]}-{hashlib.sha256(source.encode()).hexdigest()[:10]}"
 
 
 def _prune(paths: Sequence[Path], files: list[tuple[Path, Path]], store: ChromaStore) -> list[str]:

@@ -98,6 +98,30 @@ def test_document_without_manifest_entry_gets_inferred_metadata(settings: Settin
     assert meta.doc_type == "riktlinje"
 
 
+def test_files_with_the_same_name_in_different_folders_all_get_indexed(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # A meeting portal's archive holds a "protokoll.pdf" for every meeting.
+    archive = tmp_path / "archive"
+    for board, text in (
+        ("kommunstyrelsen", "Kommunstyrelsen beslutade om lönekartläggning."),
+        ("socialnamnden", "Socialnämnden beslutade om bemanning i hemtjänsten."),
+    ):
+        (archive / board / "2026-05-18").mkdir(parents=True)
+        (archive / board / "2026-05-18" / "protokoll.txt").write_text(f"Protokoll\n\n{text}\n")
+    first = _ingest(settings, archive)
+    assert first.to_json()["added"] == 2 and not first.failed
+    ids = sorted(d.meta.doc_id for d in make_store(settings).documents())
+    assert ids == ["protokoll", "socialnamnden-2026-05-18-protokoll"]
+    again = _ingest(settings, archive).to_json()
+    assert (again["unchanged"], again["chunks_embedded"]) == (2, 0)
+    # An edited file keeps its doc_id rather than taking the other's.
+    edited = archive / "socialnamnden" / "2026-05-18" / "protokoll.txt"
+    edited.write_text(edited.read_text() + "Ärendet bordlades.\n")
+    third = _ingest(settings, archive)
+    assert third.updated == ["socialnamnden-2026-05-18-protokoll"] and third.unchanged == ["protokoll"]
+
+
 def test_bad_files_are_named_and_good_ones_indexed(settings: Settings, corpus_copy: Path) -> None:
     (corpus_copy / "tom.txt").write_bytes(b"")
     (corpus_copy / "skrap.pdf").write_bytes(bytes(range(256)) * 20)

@@ -45,19 +45,40 @@ PAYROLL = "tallberg-granskning-loneprocessen-2022"
 # What a manifest would say about the fixture files: (doc_id, title, type, date, author).
 MANIFEST = {
     "granskning_arbetsmiljo.txt": (
-        AUDIT, "Granskning av arbetsmiljöarbetet och sjukfrånvaron", "revisionsrapport", "2022-05-10",
-        "Granskningshuset AB"),
+        AUDIT,
+        "Granskning av arbetsmiljöarbetet och sjukfrånvaron",
+        "revisionsrapport",
+        "2022-05-10",
+        "Granskningshuset AB",
+    ),
     "svar_kommunstyrelsen.txt": (
-        KS, "Svar på revisionsrapport avseende granskning av arbetsmiljöarbetet och sjukfrånvaron",
-        "tjänsteskrivelse", "2022-09-20", "Kommunstyrelsen"),
+        KS,
+        "Svar på revisionsrapport avseende granskning av arbetsmiljöarbetet och sjukfrånvaron",
+        "tjänsteskrivelse",
+        "2022-09-20",
+        "Kommunstyrelsen",
+    ),
     "yttrande_socialnamnden.txt": (
-        SN, "Yttrande över revisionsrapport \u2013 Granskning av arbetsmiljöarbetet och sjukfrånvaron",
-        "tjänsteskrivelse", "2022-10-04", "Socialnämnden"),
+        SN,
+        "Yttrande över revisionsrapport \u2013 Granskning av arbetsmiljöarbetet och sjukfrånvaron",
+        "tjänsteskrivelse",
+        "2022-10-04",
+        "Socialnämnden",
+    ),
     "uppfoljning_arbetsmiljo.txt": (
-        FOLLOWUP, "Uppföljande granskning av arbetsmiljöarbetet och sjukfrånvaron", "revisionsrapport",
-        "2024-03-15", "Granskningshuset AB"),
+        FOLLOWUP,
+        "Uppföljande granskning av arbetsmiljöarbetet och sjukfrånvaron",
+        "revisionsrapport",
+        "2024-03-15",
+        "Granskningshuset AB",
+    ),
     "granskning_loneprocessen.txt": (
-        PAYROLL, "Granskning av löneprocessen", "revisionsrapport", "2022-03-01", "Granskningshuset AB"),
+        PAYROLL,
+        "Granskning av löneprocessen",
+        "revisionsrapport",
+        "2022-03-01",
+        "Granskningshuset AB",
+    ),
 }
 
 
@@ -80,8 +101,15 @@ def _seeds() -> list[DocumentText]:
     manifest = tomllib.loads((ROOT / "corpus" / "manifest.toml").read_text(encoding="utf-8"))
     docs = []
     for e in manifest["document"]:
-        meta = DocumentMeta(e["doc_id"], e["title"], e.get("municipality", ""), e.get("type", ""),
-                            str(e.get("date", "")), e.get("author", ""), e["file"])
+        meta = DocumentMeta(
+            e["doc_id"],
+            e["title"],
+            e.get("municipality", ""),
+            e.get("type", ""),
+            str(e.get("date", "")),
+            e.get("author", ""),
+            e["file"],
+        )
         docs.append(_document(meta, (ROOT / "corpus" / e["file"]).read_text(encoding="utf-8")))
     return docs
 
@@ -120,8 +148,12 @@ def test_the_audit_list_printed_twice_yields_four_recommendations_from_the_concl
 
 def test_statuses_follow_the_follow_up_where_it_has_a_verdict(tracked: list[TrackedRecommendation]) -> None:
     recs = _by_start(tracked, AUDIT)
-    assert [r.status for r in recs] == ["done (follow-up)", "open (follow-up)", "open (follow-up)",
-                                        "not answered"]
+    assert [r.status for r in recs] == [
+        "done (follow-up)",
+        "open (follow-up)",
+        "open (follow-up)",
+        "not answered",
+    ]
     assert [r.verdict for r in recs] == ["done", "partly", "open", ""]
     assert "Åtgärdad" in recs[0].evidence
     assert "Delvis åtgärdad" in recs[1].evidence
@@ -217,7 +249,9 @@ def test_recommendations_are_read_from_a_table_column_and_after_a_heading() -> N
         "| Följs den upp? | Nej | Säkerställa att planen följs upp årligen |\n"
     )
     assert [loc.text for loc, _ in find_recommendations(_inline(table, "revisionsrapport"))] == [
-        "Upprätta en kompetensförsörjningsplan för förvaltningen", "Säkerställa att planen följs upp årligen"]
+        "Upprätta en kompetensförsörjningsplan för förvaltningen",
+        "Säkerställa att planen följs upp årligen",
+    ]
     heading = (
         "Rekommendationer\nUtifrån granskningen lämnas\nföljande rekommendationer:\n\n"
         "1. Upprätta en plan för introduktion av nyanställda.\n2. Säkerställa att lönekartläggningen\n"
@@ -226,7 +260,8 @@ def test_recommendations_are_read_from_a_table_column_and_after_a_heading() -> N
     found = find_recommendations(_inline(heading, "revisionsrapport"))
     assert [(clean(loc.text), n) for loc, n in found] == [
         ("Upprätta en plan för introduktion av nyanställda.", 1),
-        ("Säkerställa att lönekartläggningen dokumenteras årligen.", 2)]
+        ("Säkerställa att lönekartläggningen dokumenteras årligen.", 2),
+    ]
 
 
 def test_follow_up_status_lines_are_read_per_recommendation() -> None:
@@ -237,8 +272,10 @@ def test_follow_up_status_lines_are_read_per_recommendation() -> None:
     )
     replies = find_verdicts(_inline(text, "uppföljande granskning"))
     found = [(r.number, r.verdict, r.quoted and r.quoted.text) for r in replies]
-    assert found == [(1, "partly", "Upprätta en plan för introduktion."),
-                     (2, "done", "Säkerställa årlig lönekartläggning.")]
+    assert found == [
+        (1, "partly", "Upprätta en plan för introduktion."),
+        (2, "done", "Säkerställa årlig lönekartläggning."),
+    ]
 
 
 def test_follow_up_wording_is_read_as_a_verdict() -> None:
@@ -261,16 +298,24 @@ def test_json_has_exactly_the_agreed_shape(tracked: list[TrackedRecommendation])
         assert all(list(a) == ["doc", "title", "date", "page", "text"] for a in row["answers"])
     training = rows[1]
     assert training["audit"] == {
-        "doc": AUDIT, "title": "Granskning av arbetsmiljöarbetet och sjukfrånvaron", "date": "2022-05-10",
-        "page": 4, "section": "4 Slutsatser och rekommendationer",
+        "doc": AUDIT,
+        "title": "Granskning av arbetsmiljöarbetet och sjukfrånvaron",
+        "date": "2022-05-10",
+        "page": 4,
+        "section": "4 Slutsatser och rekommendationer",
     }
     assert [a["doc"] for a in training["answers"]] == [KS, SN]
 
 
 def test_filter_keeps_open_items_of_one_municipality(tracked: list[TrackedRecommendation]) -> None:
     open_items = filter_items(tracked, municipality="Tallberg", open_only=True)
-    assert [r.status for r in open_items] == ["open (follow-up)", "open (follow-up)", "not answered",
-                                              "not answered", "not answered"]
+    assert [r.status for r in open_items] == [
+        "open (follow-up)",
+        "open (follow-up)",
+        "not answered",
+        "not answered",
+        "not answered",
+    ]
     assert filter_items(tracked, municipality="Askersunds kommun") == []
     assert filter_items(tracked) == tracked
 
@@ -285,8 +330,14 @@ def test_seeds_give_six_unanswered_kpmg_and_seven_answered_askersund_recommendat
     assert len(items) == 13 and len(kpmg) == 6 and len(askersund) == 7
     assert all(r.status == "not answered" and not r.answers for r in kpmg)
     assert {r.audit.section for r in kpmg} == {"4 Slutsats och rekommendationer"}
-    assert [r.recommendation.split()[0] for r in kpmg] == ["Säkerställa", "Säkerställa", "Tillse", "Tillse",
-                                                           "Säkerställa", "Säkerställa"]
+    assert [r.recommendation.split()[0] for r in kpmg] == [
+        "Säkerställa",
+        "Säkerställa",
+        "Tillse",
+        "Tillse",
+        "Säkerställa",
+        "Säkerställa",
+    ]
     assert kpmg[5].recommendation == (
         "Säkerställa att sammanställning av avslutningssamtal genomförs i varje nämnd och återrapporteras "
         "till kommunstyrelsen."
