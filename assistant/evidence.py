@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .lexical import LexicalIndex, words
+from .lexical import LexicalIndex, idf_weight, words
 from .types import Passage
 
 _YEAR = re.compile(r"(?<![\d-])((?:19|20)\d\d)(?![\d-])")
@@ -149,8 +149,20 @@ def _known_compound(word: str, surface: frozenset[str]) -> bool:
     return False
 
 
-def missing_specifics(question: str, passages: Sequence[Passage], index: LexicalIndex) -> list[str]:
-    """What the question asks about that no single retrieved document holds ([] when fine)."""
+# A question term this rare (BM25 idf; "kommun" is far below it) names what the question is about.
+_TOPIC_IDF = 1.0
+
+
+def missing_specifics(
+    question: str, passages: Sequence[Passage], index: LexicalIndex, terms: Sequence[str] = ()
+) -> list[str]:
+    """What the question asks about that no single retrieved document holds ([] when fine).
+
+    With the question's index `terms`, the document must also speak of the question's subject
+    (one of its rarer terms) in a passage that holds the year: "turnover in 2023" is not answered
+    by a document that mentions 2023 only where it speaks of something else, nor "buy-outs in
+    Askersund" by Askersund's documents on other subjects.
+    """
     years, names = specifics(question)
     if not (years or names) or not passages:
         return []
@@ -158,6 +170,7 @@ def missing_specifics(question: str, passages: Sequence[Passage], index: Lexical
     unknown = [n for n in names if not _in_surface(n, index)]
     problems += [f"'{n}' does not occur in the documents" for n in unknown]
     known = [n for n in names if n not in unknown]
+    topic = topic_terms(terms, index, names, years)
     by_doc: dict[str, list[Passage]] = {}
     for p in passages:
         by_doc.setdefault(p.doc.doc_id, []).append(p)
@@ -165,15 +178,24 @@ def missing_specifics(question: str, passages: Sequence[Passage], index: Lexical
         doc = group[0].doc
         head = f"{doc.title} {doc.municipality} {doc.author} {doc.doc_type}".lower()
         every = head + " " + " ".join(p.chunk.text for p in group).lower()
-        names_ok = all(_has_name(every, n) for n in known)
+        on_topic = [p for p in group if not topic or topic & set(index.analyzer.terms(p.chunk.text))]
+        names_ok = all(_has_name(every, n) for n in known) and bool(on_topic)
         # A year must be in the very passage (or the title): "sick leave 2022" is not answered by
         # a passage on sick leave 2020 of a document that mentions 2022 elsewhere.
-        years_ok = all(any(y in p.chunk.text for p in group) or y in doc.title for y in years)
+        years_ok = all(any(y in p.chunk.text for p in on_topic) or y in doc.title for y in years)
         if names_ok and years_ok:
             return problems
     if known or years:
-        problems.append("no retrieved document mentions " + ", ".join([*known, *years]))
+        problems.append("no retrieved document mentions " + ", ".join([*known, *years]) + " on this subject")
     return problems
+
+
+def topic_terms(
+    terms: Sequence[str], index: LexicalIndex, names: Sequence[str], years: Sequence[str]
+) -> set[str]:
+    """The question's rarer index terms, other than its names and years: what it is about."""
+    specific = set(index.analyzer.terms(" ".join([*names, *years])))
+    return {t for t in terms if t not in specific and idf_weight(index, t) >= _TOPIC_IDF}
 
 
 def _in_surface(name: str, index: LexicalIndex) -> bool:

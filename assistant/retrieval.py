@@ -56,6 +56,7 @@ class FusionWeights:
     history_boost: float = 0.004  # added to passages of documents the conversation is about
     en_lexical: float = 0.5  # English questions: the lexical side only sees glossary terms and names
     meta_boost: float = 0.008  # added to passages of documents the question names (place, kind)
+    year_boost: float = 0.008  # added to passages holding the question's years next to its subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,9 @@ class Retriever:
                     lexical_hits.append((Passage(chunk, doc, 0.0, lexical=score), score))
         coverage = _coverage(index, lexical_text, [p for p, _ in lexical_hits[:3]])
         fused = self._fuse(dense, lexical_hits, history, question, language)
+        query_terms = tuple(index.query_terms(lexical_text))
+        if w.year_boost and self.mode == "hybrid":
+            fused = _boost_years(fused, question, query_terms, index, w.year_boost)
         return Retrieval(
             passages=tuple(fused[:k]),
             language=language,
@@ -132,7 +136,7 @@ class Retriever:
             expansions=expansions,
             top_dense=max((p.dense for p in dense), default=0.0),
             coverage=coverage,
-            query_terms=tuple(index.query_terms(lexical_text)),
+            query_terms=query_terms,
         )
 
     def _fuse(
@@ -230,3 +234,27 @@ def _coverage(index: LexicalIndex, text: str, top: list[Passage]) -> float:
 
 def docs_of(passages: tuple[Passage, ...] | list[Passage]) -> dict[str, DocumentMeta]:
     return {p.doc.doc_id: p.doc for p in passages}
+
+
+def _boost_years(
+    fused: list[Passage], question: str, terms: tuple[str, ...], index: LexicalIndex, boost: float
+) -> list[Passage]:
+    """Lift passages that hold every year the question names together with one of its rarer terms.
+
+    "Staff turnover in 2020" wants the sentence on turnover that says 2020, which an English
+    question's embedding ranks no higher than turnover in other years.
+    """
+    from .evidence import specifics, topic_terms
+
+    years, names = specifics(question)
+    if not years:
+        return fused
+    topic = topic_terms(terms, index, names, years)
+
+    def lifts(p: Passage) -> bool:
+        if not all(y in p.chunk.text for y in years):
+            return False
+        return not topic or bool(topic & set(index.analyzer.terms(p.chunk.text)))
+
+    lifted = [replace(p, score=p.score + boost) if lifts(p) else p for p in fused]
+    return sorted(lifted, key=lambda p: -p.score)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -59,11 +61,33 @@ def real_settings(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -
 
 
 @pytest.fixture(scope="session")
-def real_index(real_settings: Settings) -> Settings:
-    """The bundled corpus ingested once with the real model; tests must not modify it."""
+def chroma_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` on loopback for the whole session."""
+    from .chroma_server import CHROMA, running_chroma
+
+    if CHROMA is None:
+        pytest.skip("the `chroma` command is not installed (pip install chromadb puts it in the venv's bin/)")
+    with running_chroma(tmp_path_factory.mktemp("chroma-server-e2e")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session", params=["embedded", pytest.param("server", marks=pytest.mark.server)])
+def real_index(request: pytest.FixtureRequest, real_settings: Settings) -> Settings:
+    """The bundled corpus ingested once with the real model; tests must not modify it.
+
+    Every test that uses it runs twice: on the embedded store and on a real Chroma server
+    (HRDOCS_CHROMA_URL), the way a municipality scales out.
+    """
     from assistant.build import make_embedder, make_store
     from ingest.pipeline import ingest
 
-    report = ingest([BUNDLED_CORPUS], make_store(real_settings), make_embedder(real_settings))
+    settings = real_settings
+    if request.param == "server":
+        settings = replace(
+            real_settings,
+            chroma_url=request.getfixturevalue("chroma_server_url"),
+            index_dir=real_settings.index_dir.with_name("unused-index"),  # the data lives in the server
+        )
+    report = ingest([BUNDLED_CORPUS], make_store(settings), make_embedder(settings))
     assert not report.failed, report.failed
-    return real_settings
+    return settings

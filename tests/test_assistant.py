@@ -52,6 +52,16 @@ def test_question_about_another_municipality_abstains(indexed: Settings) -> None
     assert answer.abstained
 
 
+def test_a_year_must_stand_with_the_subject_in_one_passage(indexed: Settings) -> None:
+    # The audit says 2021 only where it speaks of turnover, not of exit interviews.
+    assistant = make_assistant(indexed)
+    answered = assistant.ask("Hur stor var personalomsättningen 2021?")
+    assert not answered.abstained and "14 procent" in answered.text
+    refused = assistant.ask("Vad kom avslutningssamtalen fram till under 2021?")
+    assert refused.abstained, refused.text
+    assert any("2021" in note for note in refused.notes), refused.notes
+
+
 def test_filters_restrict_what_is_cited_and_are_noted(indexed: Settings) -> None:
     answer = make_assistant(indexed).ask(
         "Vad säger dokumenten om medarbetare?", filters=Filters(doc_types=("policy",))

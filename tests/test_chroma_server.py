@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,32 +22,13 @@ from assistant.config import Settings
 from assistant.lexical import LexicalIndex
 from ingest.pipeline import ingest
 
-pytestmark = [pytest.mark.e2e, pytest.mark.server]
+from .chroma_server import CHROMA, free_port, running_chroma
 
 REPO = Path(__file__).resolve().parent.parent
-CHROMA = shutil.which("chroma", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
 AUDIT = "alingsas-kpmg-kompetensforsorjning-2021"
 QUESTION = "What did the audit say about exit interviews?"
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for_heartbeat(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"`chroma run` exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"no heartbeat from {url} after {timeout_s:.0f} s")
+pytestmark = [pytest.mark.e2e, pytest.mark.server]
 
 
 @pytest.fixture(scope="module")
@@ -58,22 +36,8 @@ def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if CHROMA is None:
         pytest.skip("the `chroma` command is not installed (pip install chromadb puts it in the venv's bin/)")
     data = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
-    log = (data / "server.log").open("wb")
-    proc = subprocess.Popen(
-        [CHROMA, "run", "--path", str(data / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_heartbeat(url, proc)
+    with running_chroma(data) as url:
         yield url
-    finally:
-        proc.kill()  # what an operator's `systemctl stop` would do at worst
-        proc.wait(timeout=30)
-        log.close()
     with pytest.raises(OSError):
         urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2)
 
