@@ -97,7 +97,7 @@ def run_bench(
         "date": today(),
         "machine": machine_info(),
         "load_average_start": _load_average(),
-        "command": command_line("bench", _cli_args(archive, scales, out_dir, quick)),
+        "command": command_line("bench", _cli_args(archive, scales, out_dir, quick, scale_budget_s)),
         "quick": quick,
         "settings": {
             "embedder": settings.embedder_id,
@@ -500,7 +500,9 @@ def _load_average() -> list[float] | None:
         return None
 
 
-def _cli_args(archive: Path, scales: tuple[int, ...], out_dir: Path, quick: bool) -> list[str]:
+def _cli_args(
+    archive: Path, scales: tuple[int, ...], out_dir: Path, quick: bool, scale_budget_s: float = SCALE_BUDGET_S
+) -> list[str]:
     args = []
     if archive != DEFAULT_ARCHIVE:
         args += ["--archive", str(archive)]
@@ -510,6 +512,8 @@ def _cli_args(archive: Path, scales: tuple[int, ...], out_dir: Path, quick: bool
         args += ["--out", str(out_dir)]
     if quick:
         args.append("--quick")
+    if scale_budget_s != SCALE_BUDGET_S:
+        args += ["--scale-budget-min", f"{scale_budget_s / 60:g}"]
     return args
 
 

@@ -96,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scales", default="10000,100000,1000000", help="chunk counts for the scale curve")
     p.add_argument("--out", type=Path, help="report folder (default eval/reports)")
     p.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    p.add_argument(
+        "--scale-budget-min",
+        type=float,
+        default=20.0,
+        help="most minutes spent building the synthetic scale index; larger sizes are skipped (default 20)",
+    )
     _add_common(p)
 
     p = sub.add_parser("recommendations", help="auditors' recommendations and the answers to them")

@@ -341,7 +341,14 @@ def cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     from eval.bench import run_bench
 
     scales = tuple(int(s) for s in args.scales.split(",") if s.strip())
-    return run_bench(settings, archive=args.archive, scales=scales, out_dir=args.out, quick=args.quick)
+    return run_bench(
+        settings,
+        archive=args.archive,
+        scales=scales,
+        out_dir=args.out,
+        quick=args.quick,
+        scale_budget_s=args.scale_budget_min * 60,
+    )
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
