@@ -178,7 +178,7 @@ def missing_specifics(
         doc = group[0].doc
         head = f"{doc.title} {doc.municipality} {doc.author} {doc.doc_type}".lower()
         every = head + " " + " ".join(p.chunk.text for p in group).lower()
-        on_topic = [p for p in group if not topic or topic & set(index.analyzer.terms(p.chunk.text))]
+        on_topic = [p for p in group if speaks_of(p, topic, index)]
         names_ok = all(_has_name(every, n) for n in known) and bool(on_topic)
         # A year must be in the very passage (or the title): "sick leave 2022" is not answered by
         # a passage on sick leave 2020 of a document that mentions 2022 elsewhere.
@@ -196,6 +196,11 @@ def topic_terms(
     """The question's rarer index terms, other than its names and years: what it is about."""
     specific = set(index.analyzer.terms(" ".join([*names, *years])))
     return {t for t in terms if t not in specific and idf_weight(index, t) >= _TOPIC_IDF}
+
+
+def speaks_of(p: Passage, topic: set[str], index: LexicalIndex) -> bool:
+    """Whether the passage holds one of the topic terms (True when there are none to hold)."""
+    return not topic or bool(topic & set(index.analyzer.terms(p.chunk.text)))
 
 
 def _in_surface(name: str, index: LexicalIndex) -> bool:

@@ -244,17 +244,16 @@ def _boost_years(
     "Staff turnover in 2020" wants the sentence on turnover that says 2020, which an English
     question's embedding ranks no higher than turnover in other years.
     """
-    from .evidence import specifics, topic_terms
+    from .evidence import speaks_of, specifics, topic_terms
 
     years, names = specifics(question)
     if not years:
         return fused
     topic = topic_terms(terms, index, names, years)
-
-    def lifts(p: Passage) -> bool:
-        if not all(y in p.chunk.text for y in years):
-            return False
-        return not topic or bool(topic & set(index.analyzer.terms(p.chunk.text)))
-
-    lifted = [replace(p, score=p.score + boost) if lifts(p) else p for p in fused]
+    lifted = [
+        replace(p, score=p.score + boost)
+        if all(y in p.chunk.text for y in years) and speaks_of(p, topic, index)
+        else p
+        for p in fused
+    ]
     return sorted(lifted, key=lambda p: -p.score)

@@ -21,7 +21,7 @@ from assistant.store import ChromaStore
 from assistant.types import Chunk, DocumentText, IndexedDocument
 
 from .chunking import CHUNKER_VERSION, chunk_document, section_starts
-from .loaders import SUPPORTED_SUFFIXES, ExtractedText, extract
+from .loaders import SUPPORTED_SUFFIXES, extract
 from .manifest import MANIFEST_NAME, document_meta, load_manifest, slugify
 
 _SKIPPED_NAMES = {MANIFEST_NAME, "glossary.toml"}
@@ -178,17 +178,13 @@ def ingest(
             if folder not in manifests:
                 manifests[folder] = load_manifest(folder)  # a broken manifest stops the ingest
             entries.append((path, manifests[folder].get(path.name)))
-
-        def load(item: tuple[Path, dict[str, str] | None]) -> _Loaded:
-            path, entry = item
-            known = by_id.get(entry["doc_id"]) if entry and entry.get("doc_id") else by_source.get(str(path))
-            return _load(path, entry, known, options, max_bytes)
-
         for n, (path, entry) in enumerate(entries):
             if on_progress:
                 on_progress(Progress(n, len(entries), report.chunks_embedded, path.name))
+            # What this file produced last time, found without extracting it again.
+            known = by_id.get(entry["doc_id"]) if entry and entry.get("doc_id") else by_source.get(str(path))
             try:
-                pending = _prepare(load((path, entry)), entry, store, options, report, taken)
+                pending = _prepare(path, entry, known, store, options, max_bytes, report, taken)
             except LoadError as exc:
                 report.failed.append((str(path), exc.reason))
                 continue
@@ -213,22 +209,16 @@ def ingest(
     return report
 
 
-@dataclass(frozen=True, slots=True)
-class _Loaded:
-    path: Path
-    digest: str
-    known: IndexedDocument | None  # what this file produced last time
-    extracted: ExtractedText | None  # None: unchanged, not extracted
-
-
-def _load(
+def _prepare(
     path: Path,
     entry: dict[str, str] | None,
     known: IndexedDocument | None,
+    store: ChromaStore,
     options: IngestOptions,
     max_bytes: int,
-) -> _Loaded:
-    """Read a file and extract its text, unless it is unchanged since it was indexed."""
+    report: IngestReport,
+    taken: dict[str, str],
+) -> _Pending | None:
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
         raise LoadError(
             str(path),
@@ -243,23 +233,9 @@ def _load(
     data = path.read_bytes()
     digest = content_hash(data, entry, options)
     if known is not None and known.content_hash == digest:
-        return _Loaded(path, digest, known, None)
-    return _Loaded(path, digest, known, extract(path, max_bytes=max_bytes, timeout_s=options.file_timeout_s))
-
-
-def _prepare(
-    loaded: _Loaded,
-    entry: dict[str, str] | None,
-    store: ChromaStore,
-    options: IngestOptions,
-    report: IngestReport,
-    taken: dict[str, str],
-) -> _Pending | None:
-    path, digest, known, extracted = loaded.path, loaded.digest, loaded.known, loaded.extracted
-    if extracted is None:
-        assert known is not None
         report.unchanged.append(known.meta.doc_id)
         return None
+    extracted = extract(path, max_bytes=max_bytes, timeout_s=options.file_timeout_s)
     meta = document_meta(path, extracted.text, extracted.title_hint, entry)
     if not (entry and entry.get("doc_id")):
         # An indexed file keeps its doc_id; a new one gets its file name's, qualified by its
