@@ -160,8 +160,8 @@ def missing_specifics(
 
     With the question's index `terms`, the document must also speak of the question's subject
     (one of its rarer terms) in a passage that holds the year: "turnover in 2023" is not answered
-    by a document that mentions 2023 only where it speaks of something else, nor "buy-outs in
-    Askersund" by Askersund's documents on other subjects.
+    by a document that mentions 2023 only where it speaks of something else, nor "Askersund's
+    guideline on remote work" by Askersund's documents on other subjects.
     """
     years, names = specifics(question)
     if not (years or names) or not passages:
