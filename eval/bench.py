@@ -348,13 +348,6 @@ def render_markdown(r: dict[str, Any]) -> str:
     if ing["reingest_chunks_embedded"]:
         lines.append(
             f"- **The re-ingest embedded {ing['reingest_chunks_embedded']} chunks although no file changed.**"
-            + (
-                " Several files get the same doc_id (see the duplicate doc_id failures below): each "
-                "ingest indexes whichever of them comes first and is not yet indexed under its source, "
-                "replacing the other."
-                if any("duplicate doc_id" in f["error"] for f in ing["failed"])
-                else ""
-            )
         )
     if ing["failed"]:
         lines += [f"- failed: `{f['path']}`: {f['error']}" for f in ing["failed"]]
