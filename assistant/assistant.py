@@ -29,7 +29,7 @@ class AbstentionPolicy:
     last, whether anything is close at all.
     """
 
-    min_dense: float = 0.80
+    min_dense: float = 0.79
     check_specifics: bool = True
     check_unknown_words: bool = True
     check_figures: bool = True

@@ -47,12 +47,19 @@ def make_assistant(settings: Settings, progress: Callable[[str], None] | None = 
     """The whole question-answering stack, from settings."""
     from .assistant import AbstentionPolicy, Assistant
     from .glossary import Glossary
+    from .lexicon import Lexicon
     from .retrieval import Retriever
     from .tracker import RecommendationService
 
     store = make_store(settings)
     glossary = Glossary.load(settings.glossary_path)
-    retriever = Retriever(store, make_embedder(settings, progress), glossary, cache_dir=settings.cache_dir)
+    retriever = Retriever(
+        store,
+        make_embedder(settings, progress),
+        glossary,
+        cache_dir=settings.cache_dir,
+        lexicon=Lexicon.load(settings.lexicon_path),
+    )
     llm = None
     if settings.llm_provider:
         from .llm import LlmComposer, make_chat_model

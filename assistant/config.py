@@ -47,13 +47,15 @@ class Settings:
     chunk_overlap: int = 100
     top_k: int = 5
     # Below this cosine similarity nothing counts as an answer. -1: the value calibrated for the
-    # bundled model (0.80); other models have other similarity scales, so 0 (off) unless set.
+    # bundled model (0.79); other models have other similarity scales, so 0 (off) unless set.
     min_similarity: float = -1.0
     llm_provider: str = ""  # "", "openai" (any OpenAI-compatible server) or "ollama"
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = ""
     glossary_path: Path = BUNDLED_CORPUS / "glossary.toml"
+    # English words -> the Swedish words of the documents, for English questions ("" file: none).
+    lexicon_path: Path = BUNDLED_CORPUS / "lexicon.tsv"
     feedback_db: Path = _data_home() / "feedback.sqlite"
     audit_log: Path | None = None  # opt-in: a JSONL file of who asked what
     audit_retention_days: int = 90
@@ -103,7 +105,7 @@ class Settings:
     def abstention_min_similarity(self) -> float:
         if self.min_similarity >= 0:
             return self.min_similarity
-        return 0.80 if self.embedder == "bundled" else 0.0
+        return 0.79 if self.embedder == "bundled" else 0.0
 
     @property
     def embedder_id(self) -> str:

@@ -122,19 +122,31 @@ class Glossary:
         gives "systematiskt arbetsmiljöarbete". Results follow the order of the question,
         without repeats; [] when nothing matches.
         """
+        found = sorted(self._matches(question), key=lambda match: match[0])
+        return list(dict.fromkeys(word for _, _, words in found for word in words))
+
+    def blank_terms(self, question: str) -> str:
+        """`question` with the phrases and acronyms `expand` matched blanked out (same length),
+        so that what is left can be looked up word by word without counting them twice."""
+        chars = list(question)
+        for start, end, _ in self._matches(question):
+            chars[start:end] = " " * (end - start)
+        return "".join(chars)
+
+    def _matches(self, question: str) -> list[tuple[int, int, tuple[str, ...]]]:
+        """(start, end, Swedish words) of every English phrase and acronym found."""
         taken: list[tuple[int, int]] = []
-        found: list[tuple[int, str]] = []
+        found: list[tuple[int, int, tuple[str, ...]]] = []
         for pattern, terms in self._english:
             for m in pattern.finditer(question):
                 if any(m.start() < end and start < m.end() for start, end in taken):
                     continue
                 taken.append((m.start(), m.end()))
-                found += [(m.start(), word) for term in terms for word in term.swedish()]
+                found.append((m.start(), m.end(), tuple(w for term in terms for w in term.swedish())))
         for pattern, term in self._acronyms:
             for m in pattern.finditer(question):
-                found.append((m.start(), term.expansion_sv or term.sv))
-        found.sort(key=lambda pair: pair[0])
-        return list(dict.fromkeys(word for _, word in found))
+                found.append((m.start(), m.end(), (term.expansion_sv or term.sv,)))
+        return found
 
     def search(self, query: str, limit: int = 20) -> list[Term]:
         """Terms matching `query` in any language, best first, at most `limit`.

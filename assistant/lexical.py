@@ -281,13 +281,30 @@ class LexicalIndex:
         return [t for t in dict.fromkeys(self.analyzer.terms(text)) if t in self.term_ids]
 
     def search(
-        self, text: str, k: int, filters: Filters | None = None, metas: dict[str, DocumentMeta] | None = None
+        self,
+        text: str,
+        k: int,
+        filters: Filters | None = None,
+        metas: dict[str, DocumentMeta] | None = None,
+        groups: Sequence[Sequence[str]] = (),
+        group_weight: float = 1.0,
     ) -> list[tuple[Chunk, float]]:
+        """The k best chunks for `text`, plus `group_weight` times each group's best term.
+
+        A group holds alternatives for one word of the question (the Swedish translations of an
+        English word): a chunk scores for the one it holds best, so a word with many
+        translations weighs no more than a word with one.
+        """
         terms = self.query_terms(text)
-        if not terms or not self.chunks:
+        known = [sorted({self.term_ids[t] for t in group if t in self.term_ids}) for group in groups]
+        group_cols = [cols for cols in known if cols]
+        if not (terms or group_cols) or not self.chunks:
             return []
-        cols = [self.term_ids[t] for t in terms]
-        scores = np.asarray(self.matrix[:, cols].sum(axis=1)).ravel()
+        scores = np.zeros(len(self.chunks), dtype=np.float32)
+        if terms:
+            scores += np.asarray(self.matrix[:, [self.term_ids[t] for t in terms]].sum(axis=1)).ravel()
+        for cols in group_cols:
+            scores += group_weight * self.matrix[:, cols].max(axis=1).toarray().ravel()
         if filters is not None and metas is not None and not (filters.is_empty() and filters.groups is None):
             admitted = {d for d, m in metas.items() if filters.admits(m)}
             mask = np.fromiter(
@@ -296,6 +313,15 @@ class LexicalIndex:
             scores = np.where(mask, scores, 0.0)
         top = np.argsort(-scores)[:k]
         return [(self.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
+
+    def word_terms(self, swedish: Sequence[str], parts: bool = True) -> list[str]:
+        """The index terms of Swedish words (with their compound parts unless `parts` is False)."""
+        stem = _stemmer().stemWord
+        if parts:
+            found = [t for phrase in swedish for t in self.analyzer.terms(phrase)]
+        else:
+            found = [stem(w) for phrase in swedish for w in words(phrase) if w not in _STOP]
+        return [t for t in dict.fromkeys(found) if t in self.term_ids]
 
     def max_idf(self) -> float:
         return float(self.idf.max()) if len(self.idf) else 0.0

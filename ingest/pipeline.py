@@ -24,7 +24,8 @@ from .chunking import CHUNKER_VERSION, chunk_document, section_starts
 from .loaders import SUPPORTED_SUFFIXES, extract
 from .manifest import MANIFEST_NAME, document_meta, load_manifest, slugify
 
-_SKIPPED_NAMES = {MANIFEST_NAME, "glossary.toml"}
+# The corpus folder's data files for the assistant, not documents.
+_SKIPPED_NAMES = {MANIFEST_NAME, "glossary.toml", "lexicon.tsv"}
 EMBED_BATCH = 64  # chunks per model call, across documents
 
 

@@ -168,3 +168,51 @@ def test_prompt_injection_in_a_document_changes_nothing(settings: Settings, corp
     # The extractive default never takes instructions from anyone.
     extractive = make_assistant(settings).ask("Vad fann granskningen om avslutningssamtal?")
     assert extractive.citations[0].doc_id == "tallberg-revision-2022"
+
+
+@pytest.fixture
+def small_town(settings: Settings, tmp_path: Path) -> Settings:
+    """One audit that names Kungsbacka only as an example for onboarding, and writes a figure out."""
+    folder = tmp_path / "small-town"
+    folder.mkdir()
+    # Each section longer than a chunk, so that no passage holds two of them.
+    filler = "Granskningen bygger på intervjuer och dokumentstudier under våren. " * 10
+    (folder / "granskning.md").write_text(
+        "# Granskning av kompetensförsörjning i Ekby kommun 2022\n\n"
+        f"## 1 Personalomsättning\n\nPersonalomsättningen i Ekby var 12 procent år 2021. {filler}\n\n"
+        "## 2 Introduktion\n\nKommunen har studerat hur Kungsbacka ordnar introduktion för nyanställda "
+        f"och vill införa en liknande introduktionsdag. {filler}\n\n"
+        f"## 3 HR-enheten\n\nHR-enheten har fyra HR-partners som arbetar med rekrytering. {filler}\n",
+        encoding="utf-8",
+    )
+    (folder / "manifest.toml").write_text(
+        '[[document]]\nfile = "granskning.md"\ndoc_id = "ekby-granskning-2022"\n'
+        'title = "Granskning av kompetensförsörjning i Ekby kommun"\nmunicipality = "Ekby kommun"\n'
+        'type = "revisionsrapport"\ndate = "2022-05-01"\n',
+        encoding="utf-8",
+    )
+    ingest([folder], make_store(settings), make_embedder(settings), IngestOptions.from_settings(settings))
+    return settings
+
+
+def test_a_place_must_stand_where_the_document_speaks_of_the_subject(small_town: Settings) -> None:
+    assistant = make_assistant(small_town)
+    assert not assistant.ask("Hur ordnar Kungsbacka introduktion för nyanställda?").abstained
+    refused = assistant.ask("Hur stor var personalomsättningen i Kungsbacka?")
+    assert refused.abstained and any("Kungsbacka" in n for n in refused.notes), refused.notes
+    # The document's own municipality may stand anywhere in it.
+    assert not assistant.ask("Hur stor var personalomsättningen i Ekby?").abstained
+
+
+def test_the_year_of_the_document_itself_needs_no_passage_to_repeat_it(small_town: Settings) -> None:
+    assistant = make_assistant(small_town)
+    answered = assistant.ask("Vad säger granskningen 2022 om introduktion för nyanställda?")
+    assert not answered.abstained, answered.notes
+    # "in 2022" about the subject is not the document's date: no passage on onboarding says 2022.
+    assert assistant.ask("Hur ordnades introduktion för nyanställda under 2022?").abstained
+
+
+def test_a_figure_written_out_in_words_is_a_figure(small_town: Settings) -> None:
+    answer = make_assistant(small_town).ask("Hur många HR-partners arbetar med rekrytering?")
+    assert not answer.abstained, answer.notes
+    assert "fyra HR-partners" in answer.text

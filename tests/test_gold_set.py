@@ -57,9 +57,11 @@ def test_every_kind_and_persona_appears_in_both_languages(gold: list[GoldQuestio
         assert {q.persona for q in gold if q.lang == lang} == set(PERSONAS)
 
 
-def test_split_is_about_forty_percent_dev_in_every_language_and_kind(gold: list[GoldQuestion]) -> None:
+def test_both_splits_are_substantial_in_every_language_and_kind(gold: list[GoldQuestion]) -> None:
+    # 40 % dev at first; the 54 questions added later to check the tuning on unseen wording
+    # (q166-q219) went to dev, so dev is now a little over half.
     dev = sum(q.split == "dev" for q in gold)
-    assert 0.35 <= dev / len(gold) <= 0.45
+    assert 0.35 <= dev / len(gold) <= 0.60
     for lang in ("sv", "en"):
         for kind in KINDS:
             stratum = [q for q in gold if q.lang == lang and q.kind == kind]

@@ -1,0 +1,147 @@
+"""English words to the Swedish words of municipal documents (corpus/lexicon.tsv).
+
+The glossary names HR terms; an English question also asks with everyday words ("score",
+"adopted", "website", "buying out managers") that the Swedish text writes as "poäng", "antogs",
+"hemsida", "köpts ut chefer". Without them the lexical side of an English question sees only its
+glossary terms and names, and the dense model alone ranks the right passage first too rarely.
+
+The file lists Swedish words of the domain (taken from the bundled corpus and a municipality's
+meeting archive, the most used first) with their English glosses:
+
+    personalomsättningen<TAB>staff turnover; employee turnover; turnover
+
+Lookup goes the other way: the English question's words, stemmed with the English Snowball
+stemmer, find every Swedish word glossed with them; two- and three-word glosses ("exit
+interview", "buy out") win over their single words. Each English word or phrase gives one
+*concept*: a group of Swedish alternatives of which a passage needs only one (retrieval scores a
+group by its best term, so a word with five translations does not count five times).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import snowballstemmer
+
+from .errors import CorpusError
+
+_MAX_PHRASE = 3
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+# English words that carry no subject: a question's function words, and its verbs of asking.
+_STOP = frozenset(
+    """a about above after again against all also am an and any are as at be been before being
+    below between both but by can could did do does doing done down during each either else
+    ever every few for from further get gets getting give given go going got had has have having
+    he her here hers him his how i if in into is it its itself just know last let like may me
+    might more most much must my near need no nor not now of off often on once one only or other
+    our out over own please put rather really same say said says see she should since so some
+    still such tell than that the their them then there these they thing things this those
+    through to too under until up upon us use used very want was way we well were what whatever
+    when where whether which while who whom whose why will with within without would yes yet you
+    your according anything something someone somebody many kind""".split()
+)
+
+_ARTICLES = frozenset(["a", "an", "the", "to"])
+
+_local = threading.local()
+
+
+def _stem(word: str) -> str:
+    # One stemmer per thread: a Snowball stemmer keeps state between calls.
+    if not hasattr(_local, "stemmer"):
+        _local.stemmer = snowballstemmer.stemmer("english")
+    return _local.stemmer.stemWord(word)
+
+
+def english_words(text: str) -> list[str]:
+    return _WORD.findall(text.lower().replace("’", "'"))
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """One English word or phrase of a question and the Swedish words that may stand for it."""
+
+    english: str
+    swedish: tuple[str, ...]
+
+
+class Lexicon:
+    """English stems -> Swedish words, built once from the file's lines."""
+
+    def __init__(self, entries: Iterable[tuple[str, Iterable[str]]] = ()) -> None:
+        self._by_key: dict[tuple[str, ...], list[str]] = {}
+        self.size = 0
+        for swedish, glosses in entries:
+            self.size += 1
+            for gloss in glosses:
+                key = _key(gloss)
+                if key and swedish not in (found := self._by_key.setdefault(key, [])):
+                    found.append(swedish)
+
+    def __len__(self) -> int:
+        return self.size
+
+    @classmethod
+    def load(cls, path: Path) -> Lexicon:
+        """Read a lexicon file; a missing file gives an empty lexicon.
+
+        Lines are "swedish<TAB>gloss; gloss; ..."; blank lines and lines starting with # are
+        skipped.
+
+        Raises:
+            CorpusError: a line without exactly one tab, or without a Swedish word or a gloss;
+                the message names the file and the line number.
+        """
+        if not path.is_file():
+            return cls()
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as exc:
+            raise CorpusError(f"{path}: not UTF-8 text ({exc})") from exc
+        entries = []
+        for n, line in enumerate(lines, 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            fields = line.split("\t")
+            glosses = [g.strip() for g in fields[-1].split(";") if g.strip()] if len(fields) == 2 else []
+            if len(fields) != 2 or not fields[0].strip() or not glosses:
+                raise CorpusError(
+                    f"{path}: line {n}: expected 'swedish<TAB>english; english', got {line[:80]!r}"
+                )
+            entries.append((fields[0].strip().lower(), glosses))
+        return cls(entries)
+
+    def concepts(self, question: str) -> list[Concept]:
+        """The English words and phrases of `question` the lexicon knows, in question order.
+
+        A phrase of two or three words wins over its words ("exit interview" is one concept,
+        not "exit" and "interview"); function words are never looked up on their own.
+        """
+        tokens = english_words(question)
+        stems = [_stem(t) for t in tokens]
+        out: list[Concept] = []
+        i = 0
+        while i < len(tokens):
+            matched = 0
+            for n in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
+                if n == 1 and tokens[i] in _STOP:
+                    break
+                if swedish := self._by_key.get(tuple(stems[i : i + n])):
+                    out.append(Concept(" ".join(tokens[i : i + n]), tuple(swedish)))
+                    matched = n
+                    break
+            i += matched or 1
+        return out
+
+
+def _key(gloss: str) -> tuple[str, ...]:
+    words = english_words(gloss)
+    while words and words[0] in _ARTICLES:  # "to decide", "the council": the word is the key
+        words = words[1:]
+    if not words or (len(words) == 1 and words[0] in _STOP) or len(words) > _MAX_PHRASE:
+        return ()
+    return tuple(_stem(w) for w in words)

@@ -1,0 +1,91 @@
+"""The English -> Swedish lexicon (corpus/lexicon.tsv) and its use on the lexical side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.build import make_embedder, make_store
+from assistant.config import BUNDLED_CORPUS, Settings
+from assistant.errors import CorpusError
+from assistant.glossary import Glossary
+from assistant.lexicon import Lexicon
+from assistant.retrieval import Retriever
+from ingest.pipeline import IngestOptions, ingest
+
+
+def lexicon(text: str, tmp_path: Path) -> Lexicon:
+    path = tmp_path / "lexicon.tsv"
+    path.write_text(text, encoding="utf-8")
+    return Lexicon.load(path)
+
+
+def swedish(lex: Lexicon, question: str) -> dict[str, tuple[str, ...]]:
+    return {c.english: c.swedish for c in lex.concepts(question)}
+
+
+def test_lines_comments_and_a_missing_file(tmp_path: Path) -> None:
+    lex = lexicon("# a comment\n\nmall\ttemplate; form\nhemsida\twebsite; homepage\n", tmp_path)
+    assert len(lex) == 2
+    found = swedish(lex, "Is there a template on the website?")
+    assert found == {"template": ("mall",), "website": ("hemsida",)}
+    assert len(Lexicon.load(tmp_path / "absent.tsv")) == 0
+
+
+@pytest.mark.parametrize("line", ["mall template", "mall\t", "\ttemplate", "mall\ttemplate\textra"])
+def test_a_malformed_line_is_refused_with_its_number(tmp_path: Path, line: str) -> None:
+    with pytest.raises(CorpusError, match=r"lexicon.tsv: line 2"):
+        lexicon(f"hemsida\twebsite\n{line}\n", tmp_path)
+
+
+def test_english_inflections_find_the_gloss(tmp_path: Path) -> None:
+    lex = lexicon("chef\tmanager; head\nantogs\tadopt; approve\n", tmp_path)
+    assert swedish(lex, "When were the managers' plans adopted?") == {
+        "managers": ("chef",),
+        "adopted": ("antogs",),
+    }
+
+
+def test_a_phrase_wins_over_its_words_and_function_words_are_never_looked_up(tmp_path: Path) -> None:
+    lex = lexicon(
+        "avslutningssamtal\texit interview\nintervju\tinterview\nutgång\texit\n"
+        "vad\twhat\nbesluta\tto decide\n",
+        tmp_path,
+    )
+    assert swedish(lex, "What did the exit interviews show?") == {"exit interviews": ("avslutningssamtal",)}
+    # "to decide" is keyed by "decide"; "what" is a function word, glossed or not.
+    assert swedish(lex, "Who decides?") == {"decides": ("besluta",)}
+
+
+def test_each_english_word_is_one_concept_of_all_its_translations(tmp_path: Path) -> None:
+    lex = lexicon("bedömning\tassessment; review\ngranskning\treview; audit\n", tmp_path)
+    assert swedish(lex, "the review") == {"review": ("bedömning", "granskning")}
+
+
+def test_the_bundled_lexicon_loads_and_knows_everyday_words() -> None:
+    lex = Lexicon.load(BUNDLED_CORPUS / "lexicon.tsv")
+    assert len(lex) > 2000
+    found = swedish(lex, "What score is in the appendix on the website?")
+    assert "poäng" in found["score"] and "bilaga" in found["appendix"] and "hemsida" in found["website"]
+
+
+def test_english_question_finds_the_swedish_passage_through_the_lexicon(
+    settings: Settings, corpus_copy: Path
+) -> None:
+    store, embedder = make_store(settings), make_embedder(settings)
+    ingest([corpus_copy], store, embedder, IngestOptions.from_settings(settings))
+    question = "Is there a shared template?"  # no glossary term: "gemensam mall" only by the lexicon
+    without = Retriever(store, embedder, Glossary(), cache_dir=settings.cache_dir, mode="lexical")
+    assert without.retrieve(question, 3).passages == ()
+    with_lexicon = Retriever(
+        store,
+        embedder,
+        Glossary(),
+        cache_dir=settings.cache_dir,
+        mode="lexical",
+        lexicon=Lexicon.load(settings.lexicon_path),
+    )
+    r = with_lexicon.retrieve(question, 3)
+    assert "gemensam mall" in r.passages[0].chunk.text
+    assert dict(r.translations)["shared"] and dict(r.translations)["template"]
