@@ -41,7 +41,7 @@ class AbstentionPolicy:
         if r.top_dense < self.min_dense:
             found.append(f"best similarity {r.top_dense:.2f} < {self.min_dense:.2f}")
         if self.check_specifics:
-            found += missing_specifics(question, r.passages, index, r.query_terms)
+            found += missing_specifics(question, r.passages, index, r.query_terms, dict(r.translations))
         if self.check_figures and missing_figure(question, r.passages, r.query_terms, index):
             found.append("the passages hold no figure for this question")
         if self.check_unknown_words and lang == "sv":

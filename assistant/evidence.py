@@ -9,7 +9,7 @@ only given when one document holds all of them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from .lexical import LexicalIndex, idf_weight, words
 from .types import Passage
@@ -154,24 +154,34 @@ _TOPIC_IDF = 1.0
 
 
 def missing_specifics(
-    question: str, passages: Sequence[Passage], index: LexicalIndex, terms: Sequence[str] = ()
+    question: str,
+    passages: Sequence[Passage],
+    index: LexicalIndex,
+    terms: Sequence[str] = (),
+    aliases: Mapping[str, Sequence[str]] | None = None,
 ) -> list[str]:
     """What the question asks about that no single retrieved document holds ([] when fine).
 
     With the question's index `terms`, the document must also speak of the question's subject
     (one of its rarer terms) in a passage that holds the year: "turnover in 2023" is not answered
     by a document that mentions 2023 only where it speaks of something else, nor "Askersund's
-    guideline on remote work" by Askersund's documents on other subjects.
+    guideline on remote work" by Askersund's documents on other subjects. `aliases` gives a
+    name's Swedish forms ("gothenburg" -> "göteborg"); a name stands where any of them does.
     """
     years, names = specifics(question)
     if not (years or names) or not passages:
         return []
+    aliases = aliases or {}
+
+    def forms(name: str) -> list[str]:
+        return [name, *aliases.get(name.lower(), ())]
+
     problems = []
-    unknown = [n for n in names if not _in_surface(n, index)]
+    unknown = [n for n in names if not any(_in_surface(f, index) for f in forms(n))]
     problems += [f"'{n}' does not occur in the documents" for n in unknown]
     known = [n for n in names if n not in unknown]
     topic = topic_terms(terms, index, names, years)
-    own_years = {y for pair in _DOCUMENT_YEAR.findall(question) for y in pair if y}
+    own_years = document_years(question)
     by_doc: dict[str, list[Passage]] = {}
     for p in passages:
         by_doc.setdefault(p.doc.doc_id, []).append(p)
@@ -187,7 +197,11 @@ def missing_specifics(
         every = head + " " + " ".join(p.chunk.text for p in group).lower()
         on_topic_text = " ".join(f"{p.chunk.section_label} {p.chunk.text}" for p in on_topic).lower()
         names_ok = bool(on_topic) and all(
-            _has_name(head, n) or _has_name(on_topic_text if _is_place_like(n) else every, n) for n in known
+            any(
+                _has_name(head, f) or _has_name(on_topic_text if _is_place_like(n) else every, f)
+                for f in forms(n)
+            )
+            for n in known
         )
         # A year must be in the very passage, or be the document's own (its title or date: "the
         # 2023 evaluation"): "sick leave 2022" is not answered by a passage on sick leave 2020 of
@@ -216,6 +230,11 @@ _DOCUMENT_YEAR = re.compile(
     rf"|\b{_DOC_WORDS}\s+(?:from\s+|of\s+|in\s+|från\s+|år\s+)?((?:19|20)\d\d)(?![\d-])",
     re.IGNORECASE,
 )
+
+
+def document_years(question: str) -> set[str]:
+    """Years that date the document a question means: "the 2023 evaluation" -> {"2023"}."""
+    return {y for pair in _DOCUMENT_YEAR.findall(question) for y in pair if y}
 
 
 def topic_terms(

@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field, replace
 
 from .embedding import Embedder
+from .evidence import document_years
 from .glossary import Glossary
 from .lexical import LexicalIndex, idf_weight
 from .lexicon import Lexicon
@@ -60,8 +61,8 @@ class FusionWeights:
     meta_boost: float = 0.008  # added to passages of documents the question names (place, kind)
     year_boost: float = 0.008  # added to passages holding the question's years next to its subject
     lexicon: float = 1.0  # English questions: weight of a translated word against a word of the question
-    # Translations this rare (BM25 idf) also name the question's subject for the abstention checks;
-    # commoner ones ("år" for "year") are too loose to. 0: none do.
+    # A translated word whose Swedish forms are all this rare (BM25 idf) also names the question's
+    # subject for the abstention checks; commoner ones ("år" for "year") are too loose to. 0: none.
     lexicon_topic_idf: float = 4.0
 
 
@@ -145,7 +146,10 @@ class Retriever:
         fused = self._fuse(dense, lexical_hits, history, question, language)
         query_terms = tuple(index.query_terms(lexical_text))
         if w.lexicon_topic_idf:
-            rare = (t for g in groups for t in g if idf_weight(index, t) >= w.lexicon_topic_idf)
+            # A translated word names the subject when even its commonest Swedish form is rare
+            # ("report back": "återrapportering", "återrapporteras"); then any of its forms will do.
+            specific = [g for g in groups if min(idf_weight(index, t) for t in g) >= w.lexicon_topic_idf]
+            rare = (t for g in specific for t in g)
             query_terms = tuple(dict.fromkeys([*query_terms, *rare]))
         if w.year_boost and self.mode == "hybrid":
             fused = _boost_years(fused, question, query_terms, index, w.year_boost)
@@ -204,6 +208,7 @@ _KIND_CUES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
         re.compile(r"\b(answer\w*|respon\w*|svar\w*|yttrande\w*)\b", re.I),
         ("svar på revisionsrapport", "yttrande"),
     ),
+    (re.compile(r"\b(evaluation|evaluators?|utvärdering\w*|utvärderar\w*|SKR)\b", re.I), ("utvärdering",)),
     (re.compile(r"\binterpellation\w*", re.I), ("interpellation",)),
     (re.compile(r"\b(minutes|protokoll\w*)\b", re.I), ("protokoll",)),
     (re.compile(r"\b(policy|policyn)\b", re.I), ("policy",)),
@@ -226,6 +231,8 @@ def named_by(question: str, doc: DocumentMeta) -> bool:
             )
         ):
             return True
+    if doc.year is not None and str(doc.year) in document_years(question):
+        return True  # "the 2023 evaluation" is the document of 2023
     return any(cue.search(question) and doc.doc_type in kinds for cue, kinds in _KIND_CUES)
 
 

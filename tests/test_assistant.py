@@ -172,7 +172,8 @@ def test_prompt_injection_in_a_document_changes_nothing(settings: Settings, corp
 
 @pytest.fixture
 def small_town(settings: Settings, tmp_path: Path) -> Settings:
-    """One audit that names Kungsbacka only as an example for onboarding, and writes a figure out."""
+    """One audit that names Kungsbacka and Göteborg only as examples for onboarding, and writes a
+    figure out."""
     folder = tmp_path / "small-town"
     folder.mkdir()
     # Each section longer than a chunk, so that no passage holds two of them.
@@ -180,8 +181,8 @@ def small_town(settings: Settings, tmp_path: Path) -> Settings:
     (folder / "granskning.md").write_text(
         "# Granskning av kompetensförsörjning i Ekby kommun 2022\n\n"
         f"## 1 Personalomsättning\n\nPersonalomsättningen i Ekby var 12 procent år 2021. {filler}\n\n"
-        "## 2 Introduktion\n\nKommunen har studerat hur Kungsbacka ordnar introduktion för nyanställda "
-        f"och vill införa en liknande introduktionsdag. {filler}\n\n"
+        "## 2 Introduktion\n\nKommunen har studerat hur Kungsbacka och Göteborg ordnar introduktion "
+        f"för nyanställda och vill införa en liknande introduktionsdag. {filler}\n\n"
         f"## 3 HR-enheten\n\nHR-enheten har fyra HR-partners som arbetar med rekrytering. {filler}\n",
         encoding="utf-8",
     )
@@ -202,6 +203,14 @@ def test_a_place_must_stand_where_the_document_speaks_of_the_subject(small_town:
     assert refused.abstained and any("Kungsbacka" in n for n in refused.notes), refused.notes
     # The document's own municipality may stand anywhere in it.
     assert not assistant.ask("Hur stor var personalomsättningen i Ekby?").abstained
+
+
+def test_an_english_place_name_stands_for_its_swedish_form(small_town: Settings) -> None:
+    assistant = make_assistant(small_town)
+    answered = assistant.ask("How does Gothenburg arrange onboarding for new employees?")
+    assert not answered.abstained, answered.notes
+    refused = assistant.ask("How does Stockholm arrange onboarding for new employees?")
+    assert refused.abstained and any("'Stockholm' does not occur" in n for n in refused.notes)
 
 
 def test_the_year_of_the_document_itself_needs_no_passage_to_repeat_it(small_town: Settings) -> None:
