@@ -76,7 +76,6 @@ class Retrieval:
     expansions: tuple[str, ...] = ()  # Swedish terms the glossary added
     translations: tuple[tuple[str, tuple[str, ...]], ...] = ()  # English word -> Swedish words (lexicon)
     top_dense: float = 0.0  # best cosine similarity of any candidate
-    coverage: float = 0.0  # idf share of the query's terms found in the best lexical passage
     query_terms: tuple[str, ...] = field(default=())
 
 
@@ -142,7 +141,6 @@ class Retriever:
                 doc = metas.get(chunk.doc_id)
                 if doc is not None:
                     lexical_hits.append((Passage(chunk, doc, 0.0, lexical=score), score))
-        coverage = _coverage(index, lexical_text, [p for p, _ in lexical_hits[:3]])
         fused = self._fuse(dense, lexical_hits, history, question, language)
         query_terms = tuple(index.query_terms(lexical_text))
         if w.lexicon_topic_idf:
@@ -160,7 +158,6 @@ class Retriever:
             expansions=expansions,
             translations=tuple((c.english, c.swedish) for c in concepts),
             top_dense=max((p.dense for p in dense), default=0.0),
-            coverage=coverage,
             query_terms=query_terms,
         )
 
@@ -239,25 +236,6 @@ def named_by(question: str, doc: DocumentMeta) -> bool:
 def is_followup(question: str) -> bool:
     words = question.split()
     return len(words) <= 12 and bool(_FOLLOWUP.search(question))
-
-
-def _coverage(index: LexicalIndex, text: str, top: list[Passage]) -> float:
-    """How much of the question (by idf) the best lexical passages contain: 1.0 = every term."""
-    terms = index.query_terms(text)
-    all_terms = list(dict.fromkeys(index.analyzer.terms(text)))
-    if not all_terms or not top:
-        return 0.0
-    weights = {
-        t: float(index.idf[index.term_ids[t]]) if t in index.term_ids else index.max_idf() for t in all_terms
-    }
-    total = sum(weights.values())
-    best = 0.0
-    for passage in top:
-        have = set(
-            index.analyzer.terms(f"{passage.doc.title} {passage.chunk.section_label} {passage.chunk.text}")
-        )
-        best = max(best, sum(weights[t] for t in terms if t in have) / total)
-    return best
 
 
 def docs_of(passages: tuple[Passage, ...] | list[Passage]) -> dict[str, DocumentMeta]:

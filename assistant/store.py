@@ -236,12 +236,13 @@ class ChromaStore:
     def query(self, vector: Sequence[float], k: int, filters: Filters | None = None) -> list[Passage]:
         """The k chunks nearest `vector` among those `filters` admit, best first."""
         records = self._records()
-        total = self._chunks.count()
-        if not total or not records:
+        if not records:
             return []
         where = _where(filters or Filters())
         # Over-fetch a little: chunks of a version being replaced right now are dropped below.
-        n = min(total, k + 16)
+        # (Chroma returns fewer when the collection holds fewer; no count() call, which costs
+        # as much as the query.)
+        n = k + 16
         got = self._chunks.query(
             query_embeddings=[list(vector)],
             n_results=n,
