@@ -122,16 +122,16 @@ class Glossary:
         gives "systematiskt arbetsmiljöarbete". Results follow the order of the question,
         without repeats; [] when nothing matches.
         """
-        found = sorted(self._matches(question), key=lambda match: match[0])
-        return list(dict.fromkeys(word for _, _, words in found for word in words))
+        return self.expand_and_rest(question)[0]
 
-    def blank_terms(self, question: str) -> str:
-        """`question` with the phrases and acronyms `expand` matched blanked out (same length),
-        so that what is left can be looked up word by word without counting them twice."""
+    def expand_and_rest(self, question: str) -> tuple[list[str], str]:
+        """`expand`'s terms, and `question` with what they matched blanked out (same length), so
+        that the rest can be looked up word by word without counting a phrase twice."""
+        found = sorted(self._matches(question), key=lambda match: match[0])
         chars = list(question)
-        for start, end, _ in self._matches(question):
+        for start, end, _ in found:
             chars[start:end] = " " * (end - start)
-        return "".join(chars)
+        return list(dict.fromkeys(word for _, _, words in found for word in words)), "".join(chars)
 
     def _matches(self, question: str) -> list[tuple[int, int, tuple[str, ...]]]:
         """(start, end, Swedish words) of every English phrase and acronym found."""

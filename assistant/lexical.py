@@ -174,12 +174,13 @@ CACHE_FORMAT = "5"
 _local = threading.local()
 
 
-def _stemmer() -> snowballstemmer.stemmer:
-    # One per thread: a snowball stemmer keeps state between calls and is not thread-safe
-    # (the web app answers many users at once).
-    if not hasattr(_local, "stemmer"):
-        _local.stemmer = snowballstemmer.stemmer("swedish")
-    return _local.stemmer
+def stemmer(language: str = "swedish") -> snowballstemmer.stemmer:
+    # One per thread and language: a snowball stemmer keeps state between calls and is not
+    # thread-safe (the web app answers many users at once).
+    stemmers = _local.__dict__.setdefault("stemmers", {})
+    if language not in stemmers:
+        stemmers[language] = snowballstemmer.stemmer(language)
+    return stemmers[language]
 
 
 def words(text: str) -> list[str]:
@@ -194,7 +195,7 @@ class Analyzer:
         self._splits: dict[str, tuple[str, ...]] = {}
 
     def terms(self, text: str) -> list[str]:
-        stem = _stemmer().stemWord
+        stem = stemmer().stemWord
         out: list[str] = []
         for word in words(text):
             if word in _STOP:
@@ -314,13 +315,9 @@ class LexicalIndex:
         top = np.argsort(-scores)[:k]
         return [(self.chunks[i], float(scores[i])) for i in top if scores[i] > 0]
 
-    def word_terms(self, swedish: Sequence[str], parts: bool = True) -> list[str]:
-        """The index terms of Swedish words (with their compound parts unless `parts` is False)."""
-        stem = _stemmer().stemWord
-        if parts:
-            found = [t for phrase in swedish for t in self.analyzer.terms(phrase)]
-        else:
-            found = [stem(w) for phrase in swedish for w in words(phrase) if w not in _STOP]
+    def word_terms(self, swedish: Sequence[str]) -> list[str]:
+        """The index terms of Swedish words and their compound parts, where indexed."""
+        found = [t for phrase in swedish for t in self.analyzer.terms(phrase)]
         return [t for t in dict.fromkeys(found) if t in self.term_ids]
 
     def max_idf(self) -> float:

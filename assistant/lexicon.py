@@ -20,14 +20,12 @@ group by its best term, so a word with five translations does not count five tim
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import snowballstemmer
-
 from .errors import CorpusError
+from .lexical import stemmer
 
 _MAX_PHRASE = 3
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -47,14 +45,9 @@ _STOP = frozenset(
 
 _ARTICLES = frozenset(["a", "an", "the", "to"])
 
-_local = threading.local()
-
 
 def _stem(word: str) -> str:
-    # One stemmer per thread: a Snowball stemmer keeps state between calls.
-    if not hasattr(_local, "stemmer"):
-        _local.stemmer = snowballstemmer.stemmer("english")
-    return _local.stemmer.stemWord(word)
+    return stemmer("english").stemWord(word)
 
 
 def english_words(text: str) -> list[str]:

@@ -118,9 +118,10 @@ class Retriever:
     ) -> Retrieval:
         language = detect_language(question)
         text = self.search_text(question, history)
-        expansions = tuple(self.glossary.expand(text))
+        found_terms, rest = self.glossary.expand_and_rest(text)
+        expansions = tuple(found_terms)
         # The English words the glossary did not take, in the documents' Swedish.
-        concepts = self.lexicon.concepts(self.glossary.blank_terms(text)) if language == "en" else []
+        concepts = self.lexicon.concepts(rest) if language == "en" else []
         w = self.weights
         index = self.lexical()
         groups = [g for c in concepts if (g := index.word_terms(c.swedish))]
@@ -187,8 +188,10 @@ class Retriever:
                 if key[0] in talked_about:
                     scores[key] += w.history_boost
         if question and self.mode == "hybrid":
+            docs = docs_of(list(best.values()))
+            named = {doc_id for doc_id, doc in docs.items() if named_by(question, doc)}
             for key in scores:
-                if named_by(question, best[key].doc):
+                if key[0] in named:
                     scores[key] += w.meta_boost
         ranked = sorted(scores, key=lambda key: -scores[key])
         return [replace(best[key], score=scores[key]) for key in ranked]
