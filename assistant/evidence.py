@@ -287,11 +287,30 @@ def missing_figure(
     if not _QUANTITY.search(question):
         return False
     wanted = set(terms)
-    for p in passages[:3]:
-        for sentence in split_sentences(p.chunk.text):
-            if _FIGURE.search(sentence) and wanted & set(index.analyzer.terms(sentence)):
-                return False
-    return True
+    return not any(figure_with(split_sentences(p.chunk.text), wanted, index) for p in passages[:3])
+
+
+def asks_for_figure(question: str) -> bool:
+    """A question answered by a number: "how many", "hur stor", "what score", "poäng"."""
+    return bool(_QUANTITY.search(question) or _SCORE.search(question))
+
+
+def figure_with(pieces: Sequence[str], wanted: set[str], index: LexicalIndex) -> bool:
+    """Whether one of the sentences or table rows holds a figure and one of the `wanted` terms.
+
+    A leading section number ("## 4 Arbetsmiljö", "3.8.1 Kommentarer") is not a figure; a table
+    row's values after its label ("7.3 Arbetsmiljö 18 25") are.
+    """
+    return any(
+        _FIGURE.search(_SECTION_NUMBER.sub("", piece)) and wanted & set(index.analyzer.terms(piece))
+        for piece in pieces
+    )
+
+
+_SECTION_NUMBER = re.compile(r"^\s*#*\s*\d+(?:\.\d+)*\.?(?=\s)")
+
+
+_SCORE = re.compile(r"\b(score[sd]?|points?|poäng\w*|rating)\b", re.IGNORECASE)
 
 
 # A figure is digits or a number written out ("fyra medarbetare"); "en"/"ett" are left out, as

@@ -60,6 +60,7 @@ class FusionWeights:
     en_lexical: float = 1.0  # English questions: weight of the lexical side (glossary and lexicon terms)
     meta_boost: float = 0.008  # added to passages of documents the question names (place, kind)
     year_boost: float = 0.008  # added to passages holding the question's years next to its subject
+    figure_boost: float = 0.016  # "how many"/"what score": added to passages with a figure by its subject
     lexicon: float = 1.0  # English questions: weight of a translated word against a word of the question
     # A translated word whose Swedish forms are all this rare (BM25 idf) also names the question's
     # subject for the abstention checks; commoner ones ("år" for "year") are too loose to. 0: none.
@@ -152,6 +153,8 @@ class Retriever:
             query_terms = tuple(dict.fromkeys([*query_terms, *rare]))
         if w.year_boost and self.mode == "hybrid":
             fused = _boost_years(fused, question, query_terms, index, w.year_boost)
+        if w.figure_boost and self.mode == "hybrid":
+            fused = _boost_figures(fused, question, query_terms, index, w.figure_boost)
         return Retrieval(
             passages=tuple(fused[:k]),
             language=language,
@@ -264,5 +267,33 @@ def _boost_years(
         if all(y in p.chunk.text for y in years) and speaks_of(p, topic, index)
         else p
         for p in fused
+    ]
+    return sorted(lifted, key=lambda p: -p.score)
+
+
+_FIGURE_DEPTH = 20  # candidates looked at for figures: enough to lift a table row into the top 5
+
+
+def _boost_figures(
+    fused: list[Passage], question: str, terms: tuple[str, ...], index: LexicalIndex, boost: float
+) -> list[Passage]:
+    """Lift passages with a figure on a line that holds the question's subject, for questions
+    answered by a number.
+
+    "How many points did Alingsås get for work environment?" is answered by the score table's
+    row "7.3 Arbetsmiljö 18 25", which shares one word with the question and ranks below the
+    prose about the work environment.
+    """
+    from .evidence import asks_for_figure, figure_with, specifics, topic_terms
+
+    if not asks_for_figure(question):
+        return fused
+    years, names = specifics(question)
+    wanted = topic_terms(terms, index, names, years) or set(terms)
+    lifted = [
+        replace(p, score=p.score + boost)
+        if i < _FIGURE_DEPTH and figure_with(p.chunk.text.splitlines(), wanted, index)
+        else p
+        for i, p in enumerate(fused)
     ]
     return sorted(lifted, key=lambda p: -p.score)

@@ -183,7 +183,11 @@ def small_town(settings: Settings, tmp_path: Path) -> Settings:
         f"## 1 Personalomsättning\n\nPersonalomsättningen i Ekby var 12 procent år 2021. {filler}\n\n"
         "## 2 Introduktion\n\nKommunen har studerat hur Kungsbacka och Göteborg ordnar introduktion "
         f"för nyanställda och vill införa en liknande introduktionsdag. {filler}\n\n"
-        f"## 3 HR-enheten\n\nHR-enheten har fyra HR-partners som arbetar med rekrytering. {filler}\n",
+        f"## 3 HR-enheten\n\nHR-enheten har fyra HR-partners som arbetar med rekrytering. {filler}\n\n"
+        "## 4 Arbetsmiljö\n\nArbetsmiljön är god och Ekby får höga poäng för arbetsmiljö. Arbetsmiljö "
+        f"följs upp i arbetsmiljöenkäten och på varje arbetsplatsträff. {filler}\n\n"
+        "## 5 Poäng per område\n\nOmråde Uppnått Max\n5.1 Arbetsmiljö 18 25\n"
+        + "".join(f"5.{n} Delområde {word} {n} 20\n" for n, word in enumerate(filler.split()[:12], 2)),
         encoding="utf-8",
     )
     (folder / "manifest.toml").write_text(
@@ -219,6 +223,26 @@ def test_the_year_of_the_document_itself_needs_no_passage_to_repeat_it(small_tow
     assert not answered.abstained, answered.notes
     # "in 2022" about the subject is not the document's date: no passage on onboarding says 2022.
     assert assistant.ask("Hur ordnades introduktion för nyanställda under 2022?").abstained
+
+
+def test_a_question_for_a_number_lifts_the_table_row_that_holds_it(small_town: Settings) -> None:
+    from dataclasses import replace
+
+    from assistant.retrieval import _boost_figures
+
+    retriever = make_assistant(small_town).retriever
+    question = "Hur många poäng fick Ekby för arbetsmiljö?"
+    r = retriever.retrieve(question, 10)
+    table = next(p for p in r.passages if "5.1 Arbetsmiljö 18 25" in p.chunk.text)
+    prose = next(p for p in r.passages if "höga poäng för arbetsmiljö" in p.chunk.text)
+    # The prose ranked just above the row: a question for a number lifts the row past it.
+    fused = [replace(prose, score=0.050), replace(table, score=0.045)]
+    index = retriever.lexical()
+    lifted = _boost_figures(fused, question, r.query_terms, index, 0.016)
+    assert lifted[0].chunk == table.chunk
+    other = "Hur arbetar Ekby med arbetsmiljö?"
+    kept = _boost_figures(fused, other, retriever.retrieve(other, 10).query_terms, index, 0.016)
+    assert kept[0].chunk == prose.chunk
 
 
 def test_a_figure_written_out_in_words_is_a_figure(small_town: Settings) -> None:
