@@ -154,7 +154,8 @@ class Retriever:
         if w.year_boost and self.mode == "hybrid":
             fused = _boost_years(fused, question, query_terms, index, w.year_boost)
         if w.figure_boost and self.mode == "hybrid":
-            fused = _boost_figures(fused, question, query_terms, index, w.figure_boost)
+            subject = (*query_terms, *(t for g in groups for t in g))
+            fused = _boost_figures(fused, question, subject, index, w.figure_boost)
         return Retrieval(
             passages=tuple(fused[:k]),
             language=language,
@@ -272,13 +273,15 @@ def _boost_years(
 
 
 _FIGURE_DEPTH = 20  # candidates looked at for figures: enough to lift a table row into the top 5
+_UNITS = "poäng procent antal andel kronor"
 
 
 def _boost_figures(
     fused: list[Passage], question: str, terms: tuple[str, ...], index: LexicalIndex, boost: float
 ) -> list[Passage]:
     """Lift passages with a figure on a line that holds the question's subject, for questions
-    answered by a number.
+    answered by a number. `terms` are the question's index terms and, for an English question,
+    every Swedish translation of its words.
 
     "How many points did Alingsås get for work environment?" is answered by the score table's
     row "7.3 Arbetsmiljö 18 25", which shares one word with the question and ranks below the
@@ -289,7 +292,9 @@ def _boost_figures(
     if not asks_for_figure(question):
         return fused
     years, names = specifics(question)
-    wanted = topic_terms(terms, index, names, years) or set(terms)
+    # The row must name the subject, not just the unit the question asks in: "poäng" on a line
+    # with a number is any score, "Arbetsmiljö 18 25" is the one asked for.
+    wanted = (topic_terms(terms, index, names, years) or set(terms)) - set(index.analyzer.terms(_UNITS))
     lifted = [
         replace(p, score=p.score + boost)
         if i < _FIGURE_DEPTH and figure_with(p.chunk.text.splitlines(), wanted, index)

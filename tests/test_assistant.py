@@ -180,7 +180,8 @@ def small_town(settings: Settings, tmp_path: Path) -> Settings:
     filler = "Granskningen bygger på intervjuer och dokumentstudier under våren. " * 10
     (folder / "granskning.md").write_text(
         "# Granskning av kompetensförsörjning i Ekby kommun 2022\n\n"
-        f"## 1 Personalomsättning\n\nPersonalomsättningen i Ekby var 12 procent år 2021. {filler}\n\n"
+        "## 1 Personalomsättning\n\nPersonalomsättningen i Ekby var 12 procent år 2021.\n"
+        f"I utvärderingen fick Ekby 456 poäng. {filler}\n\n"
         "## 2 Introduktion\n\nKommunen har studerat hur Kungsbacka och Göteborg ordnar introduktion "
         f"för nyanställda och vill införa en liknande introduktionsdag. {filler}\n\n"
         f"## 3 HR-enheten\n\nHR-enheten har fyra HR-partners som arbetar med rekrytering. {filler}\n\n"
@@ -235,8 +236,10 @@ def test_a_question_for_a_number_lifts_the_table_row_that_holds_it(small_town: S
     r = retriever.retrieve(question, 10)
     table = next(p for p in r.passages if "5.1 Arbetsmiljö 18 25" in p.chunk.text)
     prose = next(p for p in r.passages if "höga poäng för arbetsmiljö" in p.chunk.text)
-    # The prose ranked just above the row: a question for a number lifts the row past it.
-    fused = [replace(prose, score=0.050), replace(table, score=0.045)]
+    total = next(p for p in r.passages if "fick Ekby 456 poäng" in p.chunk.text)
+    # The prose and a figure of another score rank just above the row: a question for a number
+    # lifts the row past both (a number next to "poäng" alone is not the subject's figure).
+    fused = [replace(prose, score=0.050), replace(total, score=0.048), replace(table, score=0.045)]
     index = retriever.lexical()
     lifted = _boost_figures(fused, question, r.query_terms, index, 0.016)
     assert lifted[0].chunk == table.chunk
