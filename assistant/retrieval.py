@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field, replace
 
 from .embedding import Embedder
-from .evidence import document_years
+from .evidence import asks_for_figure, document_years, figure_with, speaks_of, specifics, topic_terms
 from .glossary import Glossary
 from .lexical import LexicalIndex, idf_weight
 from .lexicon import Lexicon
@@ -257,8 +257,6 @@ def _boost_years(
     "Staff turnover in 2020" wants the sentence on turnover that says 2020, which an English
     question's embedding ranks no higher than turnover in other years.
     """
-    from .evidence import speaks_of, specifics, topic_terms
-
     years, names = specifics(question)
     if not years:
         return fused
@@ -287,8 +285,6 @@ def _boost_figures(
     row "7.3 Arbetsmiljö 18 25", which shares one word with the question and ranks below the
     prose about the work environment.
     """
-    from .evidence import asks_for_figure, figure_with, specifics, topic_terms
-
     if not asks_for_figure(question):
         return fused
     years, names = specifics(question)
