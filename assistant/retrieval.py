@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from .embedding import Embedder
@@ -261,13 +262,9 @@ def _boost_years(
     if not years:
         return fused
     topic = topic_terms(terms, index, names, years)
-    lifted = [
-        replace(p, score=p.score + boost)
-        if all(y in p.chunk.text for y in years) and speaks_of(p, topic, index)
-        else p
-        for p in fused
-    ]
-    return sorted(lifted, key=lambda p: -p.score)
+    return _lift(
+        fused, boost, lambda _, p: all(y in p.chunk.text for y in years) and speaks_of(p, topic, index)
+    )
 
 
 _FIGURE_DEPTH = 20  # candidates looked at for figures: enough to lift a table row into the top 5
@@ -291,10 +288,12 @@ def _boost_figures(
     # The row must name the subject, not just the unit the question asks in: "poäng" on a line
     # with a number is any score, "Arbetsmiljö 18 25" is the one asked for.
     wanted = (topic_terms(terms, index, names, years) or set(terms)) - set(index.analyzer.terms(_UNITS))
-    lifted = [
-        replace(p, score=p.score + boost)
-        if i < _FIGURE_DEPTH and figure_with(p.chunk.text.splitlines(), wanted, index)
-        else p
-        for i, p in enumerate(fused)
-    ]
+    return _lift(
+        fused, boost, lambda i, p: i < _FIGURE_DEPTH and figure_with(p.chunk.text.splitlines(), wanted, index)
+    )
+
+
+def _lift(fused: list[Passage], boost: float, holds: Callable[[int, Passage], bool]) -> list[Passage]:
+    """`fused` with `boost` added to each passage that `holds` (given its rank), best first again."""
+    lifted = [replace(p, score=p.score + boost) if holds(i, p) else p for i, p in enumerate(fused)]
     return sorted(lifted, key=lambda p: -p.score)
