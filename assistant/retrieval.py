@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from .embedding import Embedder
-from .evidence import asks_for_figure, document_years, figure_with, speaks_of, specifics, topic_terms
+from .evidence import UNITS, asks_for_figure, document_years, figure_with, speaks_of, specifics, topic_terms
 from .glossary import Glossary
 from .lexical import LexicalIndex, idf_weight
 from .lexicon import Lexicon
@@ -268,7 +268,6 @@ def _boost_years(
 
 
 _FIGURE_DEPTH = 20  # candidates looked at for figures: enough to lift a table row into the top 5
-_UNITS = "poäng procent antal andel kronor"
 
 
 def _boost_figures(
@@ -287,7 +286,7 @@ def _boost_figures(
     years, names = specifics(question)
     # The row must name the subject, not just the unit the question asks in: "poäng" on a line
     # with a number is any score, "Arbetsmiljö 18 25" is the one asked for.
-    wanted = (topic_terms(terms, index, names, years) or set(terms)) - set(index.analyzer.terms(_UNITS))
+    wanted = (topic_terms(terms, index, names, years) or set(terms)) - set(index.analyzer.terms(UNITS))
     return _lift(
         fused, boost, lambda i, p: i < _FIGURE_DEPTH and figure_with(p.chunk.text.splitlines(), wanted, index)
     )

@@ -252,3 +252,24 @@ def test_a_figure_written_out_in_words_is_a_figure(small_town: Settings) -> None
     answer = make_assistant(small_town).ask("Hur många HR-partners arbetar med rekrytering?")
     assert not answer.abstained, answer.notes
     assert "fyra HR-partners" in answer.text
+
+
+def test_a_figure_must_stand_next_to_what_the_question_counts(small_town: Settings) -> None:
+    assistant = make_assistant(small_town)
+    # "12 procent" stands next to "Ekby" but not next to the onboarding day: no figure for the cost.
+    refused = assistant.ask("Hur mycket kostar introduktionsdagen i Ekby?")
+    assert refused.abstained and "the passages hold no figure for this question" in refused.notes
+    assert not assistant.ask("Hur stor var personalomsättningen i Ekby?").abstained
+
+
+def test_an_english_figure_question_about_a_place_counts_its_translated_words(small_town: Settings) -> None:
+    from assistant.evidence import figure_subject
+
+    assistant = make_assistant(small_town)
+    index = assistant.retriever.lexical()
+    question = "How many interviews were held in Ekby?"
+    r = assistant.retriever.retrieve(question, 5)
+    translated = [index.word_terms(swedish) for _, swedish in r.translations]
+    subject = figure_subject(question, r.query_terms, index, translated)
+    assert subject and "ekby" not in subject
+    assert subject <= {t for group in translated for t in group}
