@@ -194,7 +194,7 @@ def missing_specifics(
         # Kungsbacka as an example of something else.
         # Acronyms and hyphenated terms ("OSA", "HR-partners") are subjects, not places: the
         # document holding them is enough.
-        every = head + " " + " ".join(p.chunk.text for p in group).lower()
+        every = head + " " + index.document_text(doc.doc_id)
         on_topic_text = " ".join(f"{p.chunk.section_label} {p.chunk.text}" for p in on_topic).lower()
         names_ok = bool(on_topic) and all(
             any(
@@ -205,9 +205,14 @@ def missing_specifics(
         )
         # A year must be in the very passage, or be the document's own (its title or date: "the
         # 2023 evaluation"): "sick leave 2022" is not answered by a passage on sick leave 2020 of
-        # a document that mentions 2022 elsewhere.
+        # a document that mentions 2022 elsewhere. A passage naming the question's acronym is on
+        # its subject too ("the OSA round in 2019").
+        subjects = [f for n in known if not _is_place_like(n) for f in forms(n)]
+        near = [
+            p for p in group if p in on_topic or any(_has_name(p.chunk.text.lower(), f) for f in subjects)
+        ]
         years_ok = all(
-            any(y in p.chunk.text for p in on_topic)
+            any(y in p.chunk.text for p in near)
             or y in doc.title
             or (y in own_years and doc.date.startswith(y))
             for y in years
@@ -262,6 +267,9 @@ def _in_surface(name: str, index: LexicalIndex) -> bool:
 
 def _has_name(text: str, name: str) -> bool:
     n = name.lower()
+    if "-" in n.strip("-"):
+        # "KPMG-rapporten" is named where "KPMG" and "rapporten" are, not only where it is written so.
+        return all(_has_name(text, part) for part in n.split("-") if len(part) > 1)
     # "Askersund" also matches "Askersunds kommun"; "KPMG:s" matches "KPMG".
     return n in text or n.rstrip("s") in text or any(w.startswith(n[:-1]) for w in words(text) if len(n) > 5)
 

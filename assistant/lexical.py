@@ -278,6 +278,16 @@ class LexicalIndex:
             w for c in self.chunks for w in re.findall(r"[a-zåäöéü]+", c.text.lower())
         ) | frozenset(w for t in titles.values() for w in re.findall(r"[a-zåäöéü]+", t.lower()))
 
+    def document_text(self, doc_id: str) -> str:
+        """One document's indexed text, lower-cased: to ask whether it names something anywhere."""
+        texts = self.__dict__.get("_document_texts")
+        if texts is None:
+            parts: dict[str, list[str]] = {}
+            for c in self.chunks:
+                parts.setdefault(c.doc_id, []).append(c.text.lower())
+            texts = self.__dict__["_document_texts"] = {d: "\n".join(t) for d, t in parts.items()}
+        return texts.get(doc_id, "")
+
     def query_terms(self, text: str) -> list[str]:
         return [t for t in dict.fromkeys(self.analyzer.terms(text)) if t in self.term_ids]
 

@@ -273,3 +273,19 @@ def test_an_english_figure_question_about_a_place_counts_its_translated_words(sm
     subject = figure_subject(question, r.query_terms, index, translated)
     assert subject and "ekby" not in subject
     assert subject <= {t for group in translated for t in group}
+
+
+def test_an_acronym_or_hyphenated_name_needs_only_the_document_to_hold_it(small_town: Settings) -> None:
+    from dataclasses import replace
+
+    assistant = make_assistant(small_town)
+    question = "Hur stor var personalomsättningen i Ekby enligt HR-enheten?"
+    r = assistant.retriever.retrieve(question, 5)
+    turnover = next(p for p in r.passages if "Personalomsättningen i Ekby" in p.chunk.text)
+    # The one passage given does not name "HR-enheten"; another passage of its document does.
+    answer = assistant.ask(question, retrieval=replace(r, passages=(turnover,)))
+    assert not answer.abstained, answer.notes
+    # A hyphenated name is named where its parts are: "Ekby-granskningen" by "Ekby" and "granskningen".
+    answered = assistant.ask("Vad säger Ekby-granskningen om introduktion för nyanställda?")
+    assert not answered.abstained, answered.notes
+    assert assistant.ask("Vad säger Tallby-granskningen om introduktion för nyanställda?").abstained
