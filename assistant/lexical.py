@@ -168,7 +168,7 @@ _STOP = frozenset(
         "gave",
     ]
 )
-CACHE_FORMAT = "5"
+CACHE_FORMAT = "6"
 
 
 _local = threading.local()
@@ -192,9 +192,12 @@ class Analyzer:
 
     def __init__(self, vocabulary: Iterable[str]) -> None:
         self._vocab = frozenset(w for w in vocabulary if len(w) >= _MIN_PART and w.isalpha())
-        self._splits: dict[str, tuple[str, ...]] = {}
+        self._splits: dict[tuple[str, bool], tuple[str, ...]] = {}
 
-    def terms(self, text: str) -> list[str]:
+    def terms(self, text: str, split_known: bool = False) -> list[str]:
+        """Index terms of `text`. With `split_known`, a compound the documents also write whole
+        ("internkommunikationen") adds its parts too, for text that writes it open ("Intern
+        kommunikation"); the index itself keeps such words whole, as parts would count twice."""
         stem = stemmer().stemWord
         out: list[str] = []
         for word in words(text):
@@ -202,18 +205,20 @@ class Analyzer:
                 continue
             out.append(stem(word))
             if len(word) >= _MIN_COMPOUND and word.isalpha():
-                parts = self.split(word)
+                parts = self.split(word, split_known)
                 if len(parts) > 1:
                     out.extend(stem(p) for p in parts)
         return out
 
-    def split(self, word: str) -> tuple[str, ...]:
-        """The fewest vocabulary words that make up `word`, else (word,)."""
-        if word not in self._splits:
-            self._splits[word] = self._split(word) or (word,)
-        return self._splits[word]
+    def split(self, word: str, split_known: bool = False) -> tuple[str, ...]:
+        """The fewest vocabulary words that make up `word`, else (word,): a word of the
+        vocabulary is its own fewest, unless `split_known` asks for its parts."""
+        key = (word, split_known)
+        if key not in self._splits:
+            self._splits[key] = self._split(word, split_known) or (word,)
+        return self._splits[key]
 
-    def _split(self, word: str) -> tuple[str, ...] | None:
+    def _split(self, word: str, split_known: bool = False) -> tuple[str, ...] | None:
         n = len(word)
         # best[i]: fewest parts covering word[:i]; a part may be followed by a linking "s".
         best: list[tuple[str, ...] | None] = [None] * (n + 1)
@@ -223,6 +228,8 @@ class Analyzer:
                 continue
             for j in range(i + _MIN_PART, n + 1):
                 piece = word[i:j]
+                if split_known and i == 0 and j == n:
+                    continue
                 if piece not in self._vocab and not (j == n and _inflected_in(piece, self._vocab)):
                     continue
                 for end in (j, j + 1) if j < n and word[j] == "s" else (j,):
@@ -327,7 +334,8 @@ class LexicalIndex:
 
     def word_terms(self, swedish: Sequence[str]) -> list[str]:
         """The index terms of Swedish words and their compound parts, where indexed."""
-        found = [t for phrase in swedish for t in self.analyzer.terms(phrase)]
+        # A translation is one spelling of the word; the documents may write the compound open.
+        found = [t for phrase in swedish for t in self.analyzer.terms(phrase, split_known=True)]
         return [t for t in dict.fromkeys(found) if t in self.term_ids]
 
     def max_idf(self) -> float:

@@ -89,3 +89,16 @@ def test_english_question_finds_the_swedish_passage_through_the_lexicon(
     r = with_lexicon.retrieve(question, 3)
     assert "gemensam mall" in r.passages[0].chunk.text
     assert dict(r.translations)["shared"] and dict(r.translations)["template"]
+
+
+def test_a_translation_finds_its_compound_written_open() -> None:
+    from assistant.lexical import Analyzer
+
+    # The documents write "internkommunikationen" whole in one place and "Intern kommunikation"
+    # open in a table; a translation spelled whole must reach the table too.
+    analyzer = Analyzer(["internkommunikationen", "intern", "kommunikation", "kommunikationen"])
+    assert analyzer.terms("internkommunikationen") == ["internkommunikation"]  # the index: whole
+    assert analyzer.terms("internkommunikationen", split_known=True) == [
+        "internkommunikation",
+        *analyzer.terms("intern kommunikationen"),
+    ]
