@@ -31,6 +31,7 @@ from urllib.parse import urlparse
 from .errors import AssistantError, IndexMismatchError
 from .types import Chunk, DocumentMeta, DocumentText, Filters, IndexedDocument, Passage
 
+_EF_SEARCH = 400  # HNSW search breadth: see ChromaStore._open_collections
 _PAGE = 5000  # records per get() page: Chroma's SQLite limits variables per statement
 _REGISTRY_TTL_S = 2.0  # another process (an ingest) may change the registry under a server
 
@@ -77,14 +78,7 @@ class ChromaStore:
             self._lock_path = index_dir / ".write.lock"
         self.embedder_id = embedder_id
         self._name = self.name = collection
-        self._chunks = self._client.get_or_create_collection(
-            collection,
-            metadata={"hnsw:space": "cosine", "hrdocs_embedder": embedder_id},
-            embedding_function=None,
-        )
-        self._registry = self._client.get_or_create_collection(
-            f"{collection}_docs", metadata={"hnsw:space": "cosine"}, embedding_function=None
-        )
+        self._open_collections()
         built_with = (self._chunks.metadata or {}).get("hrdocs_embedder")
         if check_embedder and built_with and built_with != embedder_id and self._registry.count():
             raise IndexMismatchError(
@@ -168,15 +162,27 @@ class ChromaStore:
             for name in (self._name, f"{self._name}_docs"):
                 with suppress(Exception):
                     self._client.delete_collection(name)
-            self._chunks = self._client.get_or_create_collection(
-                self._name,
-                metadata={"hnsw:space": "cosine", "hrdocs_embedder": self.embedder_id},
-                embedding_function=None,
-            )
-            self._registry = self._client.get_or_create_collection(
-                f"{self._name}_docs", metadata={"hnsw:space": "cosine"}, embedding_function=None
-            )
+            self._open_collections()
             self._registry_cache = None
+
+    def _open_collections(self) -> None:
+        self._chunks = self._client.get_or_create_collection(
+            self._name,
+            metadata={"hnsw:space": "cosine", "hrdocs_embedder": self.embedder_id},
+            embedding_function=None,
+        )
+        self._registry = self._client.get_or_create_collection(
+            f"{self._name}_docs", metadata={"hnsw:space": "cosine"}, embedding_function=None
+        )
+        # Chroma rebuilds the newest vectors' part of its HNSW graph at each start, with several
+        # threads, so the graph differs from one process to the next; at its default breadth
+        # (ef_search 100) a query then missed a passage of the true top 40 in about one start of
+        # eight, and the same question got another answer. A broader search finds the true top
+        # 40 every time on collections of this size.
+        hnsw = (getattr(self._chunks, "configuration_json", None) or {}).get("hnsw") or {}
+        if hnsw.get("ef_search", _EF_SEARCH) < _EF_SEARCH:
+            with suppress(Exception):  # a server too old to change it searches as before
+                self._chunks.modify(configuration={"hnsw": {"ef_search": _EF_SEARCH}})
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -208,3 +208,29 @@ def test_rebuild_switches_embedder(settings: Settings, corpus_copy: Path, tmp_pa
     shutil.rmtree(settings.cache_dir, ignore_errors=True)
     assert main(["ingest", "--rebuild", "--json", str(corpus_copy)], settings) == 0
     assert len(make_store(settings).documents()) == 3
+
+
+def test_an_index_searches_broadly_enough_to_find_the_true_nearest_passages(
+    settings: Settings, corpus_copy: Path
+) -> None:
+    import chromadb
+    import numpy as np
+    from chromadb.config import Settings as ChromaSettings
+
+    from assistant.store import _EF_SEARCH
+
+    # An index made with Chroma's default search breadth (as earlier versions made it) is widened
+    # when opened: at the default, the graph Chroma rebuilds at each start sometimes hid one of
+    # the true nearest passages.
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    client = chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+    client.get_or_create_collection(settings.collection, metadata={"hnsw:space": "cosine"})
+    assert client.get_collection(settings.collection).configuration_json["hnsw"]["ef_search"] < _EF_SEARCH
+    _ingest(settings, corpus_copy)
+    store, embedder = make_store(settings), make_embedder(settings)
+    assert store._chunks.configuration_json["hnsw"]["ef_search"] == _EF_SEARCH
+    vector = embedder.embed_query("avslutningssamtal personalomsättning")
+    found = [p.dense for p in store.query(vector, 10, None)]
+    embeddings = np.asarray(store._chunks.get(include=["embeddings"])["embeddings"])
+    exact = np.sort(embeddings @ np.asarray(vector))[::-1][:10]  # the true 10 nearest (ties aside)
+    assert np.allclose(found, exact, atol=1e-5)
