@@ -168,7 +168,7 @@ _STOP = frozenset(
         "gave",
     ]
 )
-CACHE_FORMAT = "6"
+CACHE_FORMAT = "7"
 
 
 _local = threading.local()
@@ -279,6 +279,7 @@ class LexicalIndex:
         weights = coo.data * (k1 + 1) / (coo.data + norm) * self.idf[coo.col]
         self.matrix = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=tf_matrix.shape)
         self.keys = [(c.doc_id, c.ordinal) for c in self.chunks]
+        self._document_texts: dict[str, str] | None = None
         # Every word the documents use, unstemmed and split at hyphens and digits ("OSA12-ronden"
         # holds "osa"): to tell a word the corpus never uses from one it uses elsewhere.
         self.surface = frozenset(
@@ -287,13 +288,12 @@ class LexicalIndex:
 
     def document_text(self, doc_id: str) -> str:
         """One document's indexed text, lower-cased: to ask whether it names something anywhere."""
-        texts = self.__dict__.get("_document_texts")
-        if texts is None:
+        if self._document_texts is None:  # built on first use, not with the index
             parts: dict[str, list[str]] = {}
             for c in self.chunks:
                 parts.setdefault(c.doc_id, []).append(c.text.lower())
-            texts = self.__dict__["_document_texts"] = {d: "\n".join(t) for d, t in parts.items()}
-        return texts.get(doc_id, "")
+            self._document_texts = {d: "\n".join(t) for d, t in parts.items()}
+        return self._document_texts.get(doc_id, "")
 
     def query_terms(self, text: str) -> list[str]:
         return [t for t in dict.fromkeys(self.analyzer.terms(text)) if t in self.term_ids]
