@@ -267,9 +267,11 @@ def _in_surface(name: str, index: LexicalIndex) -> bool:
 
 def _has_name(text: str, name: str) -> bool:
     n = name.lower()
-    if "-" in n.strip("-"):
-        # "KPMG-rapporten" is named where "KPMG" and "rapporten" are, not only where it is written so.
-        return all(_has_name(text, part) for part in n.split("-") if len(part) > 1)
+    first, _, rest = n.partition("-")
+    if first and re.fullmatch(_DOC_WORDS, rest):
+        # "KPMG-rapporten" is the KPMG report: named where "KPMG" is. "HR-chef" is not named by
+        # "HR" and "chef" apart.
+        return _has_name(text, first)
     # "Askersund" also matches "Askersunds kommun"; "KPMG:s" matches "KPMG".
     return n in text or n.rstrip("s") in text or any(w.startswith(n[:-1]) for w in words(text) if len(n) > 5)
 

@@ -289,3 +289,8 @@ def test_an_acronym_or_hyphenated_name_needs_only_the_document_to_hold_it(small_
     answered = assistant.ask("Vad säger Ekby-granskningen om introduktion för nyanställda?")
     assert not answered.abstained, answered.notes
     assert assistant.ask("Vad säger Tallby-granskningen om introduktion för nyanställda?").abstained
+    # Only a word for the document itself may be left out: "HR-chef" is not "HR" and "chef" apart.
+    from assistant.evidence import _has_name
+
+    assert _has_name("enligt kpmg gäller", "KPMG-rapporten")
+    assert not _has_name("hr-enheten och varje chef", "HR-chef")
