@@ -42,8 +42,7 @@ class AbstentionPolicy:
             found.append(f"best similarity {r.top_dense:.2f} < {self.min_dense:.2f}")
         if self.check_specifics:
             found += missing_specifics(question, r.passages, index, r.query_terms, dict(r.translations))
-        translated = [index.word_terms(swedish) for _, swedish in r.translations]
-        if self.check_figures and missing_figure(question, r.passages, r.query_terms, index, translated):
+        if self.check_figures and missing_figure(question, r.passages, r.query_terms, index, r.translations):
             found.append("the passages hold no figure for this question")
         if self.check_unknown_words and lang == "sv":
             found += [f"'{w}' does not occur in the documents" for w in unknown_words(question, index)]

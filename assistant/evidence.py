@@ -288,7 +288,7 @@ def missing_figure(
     passages: Sequence[Passage],
     terms: Sequence[str],
     index: LexicalIndex,
-    translated: Sequence[Sequence[str]] = (),
+    translations: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> bool:
     """A "how many / hur stor" question whose passages hold no figure next to its subject.
 
@@ -300,7 +300,7 @@ def missing_figure(
 
     if not _QUANTITY.search(question):
         return False
-    wanted = figure_subject(question, terms, index, translated)
+    wanted = figure_subject(question, terms, index, translations)
     return not any(figure_with(split_sentences(p.chunk.text), wanted, index) for p in passages[:3])
 
 
@@ -310,7 +310,10 @@ _SUBJECT_TERMS = 2
 
 
 def figure_subject(
-    question: str, terms: Sequence[str], index: LexicalIndex, translated: Sequence[Sequence[str]] = ()
+    question: str,
+    terms: Sequence[str],
+    index: LexicalIndex,
+    translations: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> set[str]:
     """The terms a figure must stand next to: the question's two most specific (highest idf),
     leaving out places, years and units.
@@ -320,15 +323,16 @@ def figure_subject(
     by the total for 2020. The most specific words are what the figure is *of*. Acronyms and
     hyphenated terms ("HR-partners") are subjects here, not places. An English question whose
     rarer terms are all places ("How many employees does Askersund have?") has its subject in
-    the index terms of its `translated` words. Calibrated on the dev split: the single most
-    specific term refused answerable questions, three let more unanswerable ones through.
+    the index terms of its `translations` (English word, Swedish words). Calibrated on the dev
+    split: the single most specific term refused answerable questions, three let more
+    unanswerable ones through.
     """
     years, names = specifics(question)
     places = [n for n in names if _is_place_like(n)]
     units = set(index.analyzer.terms(UNITS))
     subject = [t for t in topic_terms(terms, index, places, years) if t not in units]
     if not subject:
-        subject = [t for group in translated for t in group if t not in units]
+        subject = [t for _, swedish in translations for t in index.word_terms(swedish) if t not in units]
     if not subject:
         return set(terms)
     return set(sorted(set(subject), key=lambda t: (-idf_weight(index, t), t))[:_SUBJECT_TERMS])

@@ -269,14 +269,15 @@ def test_an_english_figure_question_about_a_place_counts_its_translated_words(sm
     index = assistant.retriever.lexical()
     question = "How many interviews were held in Ekby?"
     r = assistant.retriever.retrieve(question, 5)
-    translated = [index.word_terms(swedish) for _, swedish in r.translations]
-    subject = figure_subject(question, r.query_terms, index, translated)
+    subject = figure_subject(question, r.query_terms, index, r.translations)
     assert subject and "ekby" not in subject
-    assert subject <= {t for group in translated for t in group}
+    assert subject <= {t for _, swedish in r.translations for t in index.word_terms(swedish)}
 
 
 def test_an_acronym_or_hyphenated_name_needs_only_the_document_to_hold_it(small_town: Settings) -> None:
     from dataclasses import replace
+
+    from assistant.evidence import _has_name
 
     assistant = make_assistant(small_town)
     question = "Hur stor var personalomsättningen i Ekby enligt HR-enheten?"
@@ -285,12 +286,10 @@ def test_an_acronym_or_hyphenated_name_needs_only_the_document_to_hold_it(small_
     # The one passage given does not name "HR-enheten"; another passage of its document does.
     answer = assistant.ask(question, retrieval=replace(r, passages=(turnover,)))
     assert not answer.abstained, answer.notes
-    # A hyphenated name is named where its parts are: "Ekby-granskningen" by "Ekby" and "granskningen".
+    # "Ekby-granskningen" is Ekby's audit: named where "Ekby" is.
     answered = assistant.ask("Vad säger Ekby-granskningen om introduktion för nyanställda?")
     assert not answered.abstained, answered.notes
     assert assistant.ask("Vad säger Tallby-granskningen om introduktion för nyanställda?").abstained
     # Only a word for the document itself may be left out: "HR-chef" is not "HR" and "chef" apart.
-    from assistant.evidence import _has_name
-
     assert _has_name("enligt kpmg gäller", "KPMG-rapporten")
     assert not _has_name("hr-enheten och varje chef", "HR-chef")
