@@ -235,8 +235,12 @@ def test_concurrent_processes_and_rewriting_prunes_lose_nothing(tmp_path: Path) 
         pruned += log.prune()
     assert all(p.wait() == 0 for p in procs)
     pruned += log.prune()
-    assert pruned == stale > 0
-    questions = [e["question"].split(" ")[0] for e in log.entries()]
+    # Every stale entry went, and only those. The writers may prune some themselves: `past`'s
+    # record dates the last prune 400 days back, which makes the next writer's prune due.
+    assert 0 < pruned <= stale
+    entries = log.entries()
+    assert not [e for e in entries if e["question"] == "stale"]
+    questions = [e["question"].split(" ")[0] for e in entries]
     assert sorted(questions) == sorted(f"{p}:{i}" for p in range(3) for i in range(150))
 
 
