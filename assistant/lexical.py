@@ -168,7 +168,7 @@ _STOP = frozenset(
         "gave",
     ]
 )
-CACHE_FORMAT = "7"
+CACHE_FORMAT = "8"
 
 
 _local = threading.local()
@@ -279,7 +279,7 @@ class LexicalIndex:
         weights = coo.data * (k1 + 1) / (coo.data + norm) * self.idf[coo.col]
         self.matrix = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=tf_matrix.shape)
         self.keys = [(c.doc_id, c.ordinal) for c in self.chunks]
-        self._document_texts: dict[str, str] | None = None
+        self._document_texts: dict[str, str] = {}  # filled per document, when asked
         # Every word the documents use, unstemmed and split at hyphens and digits ("OSA12-ronden"
         # holds "osa"): to tell a word the corpus never uses from one it uses elsewhere.
         self.surface = frozenset(
@@ -288,12 +288,12 @@ class LexicalIndex:
 
     def document_text(self, doc_id: str) -> str:
         """One document's indexed text, lower-cased: to ask whether it names something anywhere."""
-        if self._document_texts is None:  # built on first use, not with the index
-            parts: dict[str, list[str]] = {}
-            for c in self.chunks:
-                parts.setdefault(c.doc_id, []).append(c.text.lower())
-            self._document_texts = {d: "\n".join(t) for d, t in parts.items()}
-        return self._document_texts.get(doc_id, "")
+        # Only the documents a question asks about: a copy of every chunk's text would double the
+        # index's memory on a large archive.
+        if doc_id not in self._document_texts:
+            texts = (c.text.lower() for c in self.chunks if c.doc_id == doc_id)
+            self._document_texts[doc_id] = "\n".join(texts)
+        return self._document_texts[doc_id]
 
     def query_terms(self, text: str) -> list[str]:
         return [t for t in dict.fromkeys(self.analyzer.terms(text)) if t in self.term_ids]
@@ -337,9 +337,6 @@ class LexicalIndex:
         # A translation is one spelling of the word; the documents may write the compound open.
         found = [t for phrase in swedish for t in self.analyzer.terms(phrase, split_known=True)]
         return [t for t in dict.fromkeys(found) if t in self.term_ids]
-
-    def max_idf(self) -> float:
-        return float(self.idf.max()) if len(self.idf) else 0.0
 
     # -- building from the store, with a disk cache ---------------------------------------
 
