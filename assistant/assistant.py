@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from .compose import abstain, compose
 from .errors import InvalidQuestionError
-from .evidence import missing_figure, missing_specifics, unknown_words
+from .evidence import missing_figure, missing_reply, missing_specifics, unknown_words
 from .glossary import Glossary
 from .lexical import LexicalIndex
 from .retrieval import Retrieval, Retriever, detect_language
@@ -44,6 +44,8 @@ class AbstentionPolicy:
             found += missing_specifics(question, r.passages, index, r.query_terms, dict(r.translations))
         if self.check_figures and missing_figure(question, r.passages, r.query_terms, index, r.translations):
             found.append("the passages hold no figure for this question")
+        if self.check_specifics and missing_reply(question, r.passages):
+            found.append("no retrieved document is the reply asked about")
         if self.check_unknown_words and lang == "sv":
             found += [f"'{w}' does not occur in the documents" for w in unknown_words(question, index)]
         return found

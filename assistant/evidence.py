@@ -298,10 +298,46 @@ def missing_figure(
     """
     from .compose import split_sentences
 
-    if not _QUANTITY.search(question):
+    kind = figure_kind(question)
+    if kind is None:
         return False
     wanted = figure_subject(question, terms, index, translations)
-    return not any(figure_with(split_sentences(p.chunk.text), wanted, index) for p in passages[:3])
+    _, names = specifics(question)
+    places = [n for n in names if _is_place_like(n)]
+    aliases = dict(translations)
+    own = set(re.findall(r"\d+", question))  # "area 7", "2019": the question's, not the answer's
+    for p in passages[:3]:
+        head = f"{p.doc.title} {p.doc.municipality} {p.doc.author} {p.chunk.text}".lower()
+        # A figure about another place is not the answer: "Hur stor andel i Askersund" is not
+        # answered by Alingsås's share.
+        if not all(any(_has_name(head, f) for f in [n, *aliases.get(n.lower(), ())]) for n in places):
+            continue
+        form = _FORMS[kind]
+        if kind == "share" and "(%)" in p.chunk.text:
+            form = _FORMS["amount"]  # a table of shares says "(%)" once, in its heading
+        # A share, a sum or a duration is of both the subject's terms: "andel anställda med
+        # eftergymnasial utbildning (51 %)" does not say how many work full time.
+        every = kind in ("share", "money", "duration")
+        if figure_with(split_sentences(p.chunk.text), wanted, index, form, own, every):
+            return False
+    return True
+
+
+def figure_kind(question: str) -> str | None:
+    """What a question asking for a figure wants: a duration, a share, a count, a sum of money or
+    another amount; None when it does not ask for a figure."""
+    if not _QUANTITY.search(question):
+        return None
+    if _DURATION_Q.search(question):
+        return "duration"
+    if _SHARE_Q.search(question):
+        return "share"
+    # "How many measures does the budget name" counts, though a budget is money.
+    if _COUNT_Q.search(question):
+        return "count"
+    if _MONEY_Q.search(question):
+        return "money"
+    return "amount"
 
 
 # Words a quantity question asks *in* ("hur stor andel", "how many points"): not its subject.
@@ -343,19 +379,45 @@ def asks_for_figure(question: str) -> bool:
     return bool(_QUANTITY.search(question) or _SCORE.search(question))
 
 
-def figure_with(pieces: Sequence[str], wanted: set[str], index: LexicalIndex) -> bool:
+def figure_with(
+    pieces: Sequence[str],
+    wanted: set[str],
+    index: LexicalIndex,
+    form: re.Pattern[str] | None = None,
+    own: set[str] = frozenset(),
+    every: bool = False,
+) -> bool:
     """Whether one of the sentences or table rows holds a figure and one of the `wanted` terms.
 
     A leading section number ("## 4 Arbetsmiljö", "3.8.1 Kommentarer") is not a figure; a table
-    row's values after its label ("7.3 Arbetsmiljö 18 25") are.
+    row's values after its label ("7.3 Arbetsmiljö 18 25") are. With a `form`, the figure must
+    have it (a share is "23 %", a cost "500 kronor"), and the question's `own` numbers do not count.
+    With `every`, the piece must hold every wanted term (one that holds another counts for it:
+    "eftergymnasial" for "eftergymnasialutbildning").
     """
-    return any(
-        _FIGURE.search(_SECTION_NUMBER.sub("", piece)) and wanted & set(index.analyzer.terms(piece))
-        for piece in pieces
-    )
+    for piece in pieces:
+        text = _SECTION_NUMBER.sub("", piece)
+        if own:
+            text = re.sub(r"\d+", lambda m: "" if m.group() in own else m.group(), text)
+        if form is not None:
+            text = _LABEL_NUMBER.sub("", text)
+            if not form.search(text):
+                continue
+        elif not _FIGURE.search(text):
+            continue
+        have = wanted & set(index.analyzer.terms(piece))
+        if have and (not every or all(any(h in t or t in h for h in have) for t in wanted)):
+            return True
+    return False
 
 
 _SECTION_NUMBER = re.compile(r"^\s*#*\s*\d+(?:\.\d+)*\.?(?=\s)")
+# A number that names a part ("Område 8", "Tabell 1", "§ 226") is no figure of anything.
+_LABEL_NUMBER = re.compile(
+    r"\b(?:område|avsnitt|kapitel|tabell|figur|bilaga|punkt|sida|nr|area|section|table|chapter|page)"
+    r"\s+\d+(?:\.\d+)*|§\s*\d+",
+    re.IGNORECASE,
+)
 
 
 _SCORE = re.compile(r"\b(score[sd]?|points?|poäng\w*|rating)\b", re.IGNORECASE)
@@ -368,3 +430,79 @@ _FIGURE = re.compile(
     r"|miljon(er)?|miljard(er)?|hälften|dubbelt|samtliga)\b",
     re.IGNORECASE,
 )
+
+
+# A year or a date is when, not how many; PDF text glues footnote marks to a year ("20206" is
+# 2020, note 6), and a date may be written "20230911".
+_YEARLESS = r"(?!(?:19|20)\d\d(?:\d|\d{4})?(?!\d))"
+_NUMBER = (
+    rf"(?:(?<![\d.]){_YEARLESS}\d[\d  ]*(?:[,.]\d+)?"
+    r"|\b(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio|hundra|tusen))"
+)
+_MONEY_OR_SHARE = r"(?:%|procent|kr\b|kronor|tkr|mkr|mnkr|msek|sek\b|milj\w*|mdr|miljard\w*)"
+_DURATION_Q = re.compile(
+    r"\b(how many|hur många) (days?|weeks?|months?|years?|hours?|dagar|veckor|månader|år|timmar)\b"
+    r"|\bhow long\b|\bhur lång\b",
+    re.IGNORECASE,
+)
+_SHARE_Q = re.compile(r"\b(andel\w*|procent\w*|percent\w*|per cent|share|proportion)\b", re.IGNORECASE)
+_MONEY_Q = re.compile(
+    r"\b(kosta\w*|kostnad\w*|cost\w*|charge[sd]?|paid|pay|price|salary|salaries|lön(?:en|er|erna)?"
+    r"|budget\w*|kronor|sek|spen[dt]|severance|avgångsvederlag\w*|ersättning\w*)\b",
+    re.IGNORECASE,
+)
+_COUNT_Q = re.compile(r"\b(how many|hur många)\b", re.IGNORECASE)
+_FORMS: dict[str, re.Pattern[str]] = {
+    "share": re.compile(
+        rf"{_NUMBER}\s*(?:%|procent)|\b(hälften|var (annan|tredje|fjärde|femte|tionde)"
+        r"|(en|två|tre) (tredjedel|fjärdedel)(ar)?)\b|\d+ av \d+",
+        re.IGNORECASE,
+    ),
+    "money": re.compile(
+        rf"{_NUMBER}\s*(?:%|procent|kr\b|kronor|tkr|mkr|mnkr|msek|sek|milj\w*|mdr|miljard\w*)", re.IGNORECASE
+    ),
+    "duration": re.compile(
+        rf"(?:{_NUMBER}|\b(?:en|ett|ena)\b)\s*(?:dag|dygn|veck|månad|år\b|timm|h\b|minut|termin|heldag|halvdag)"
+        r"|\b(heldag|halvdag)",
+        re.IGNORECASE,
+    ),
+    # A count is no sum of money or share: "how many managers were bought out" is not answered
+    # by "utköp för sammanlagt 16 milj. kr".
+    "count": re.compile(
+        rf"(?<![\d.,]){_YEARLESS}\d+(?:[  ]\d{{3}})*(?:[,.]\d+)?(?!\d|[,.]\d)(?!\s*{_MONEY_OR_SHARE})"
+        r"|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio|hundra|tusen"
+        r"|hälften|samtliga)\b",
+        re.IGNORECASE,
+    ),
+    "amount": re.compile(
+        rf"{_NUMBER}|\b(miljon(er)?|miljard(er)?|hälften|dubbelt|samtliga)\b", re.IGNORECASE
+    ),
+}
+
+
+_ASKS_REPLY = re.compile(
+    r"\b(answer(?:ed|s)?|repl(?:y|ied|ies)|respon(?:d|ded|se)|svara(?:de|r|t)?|svar(?:et)?|besvara\w*)\b",
+    re.IGNORECASE,
+)
+_PETITION = re.compile(r"\b(interpellation\w*|motion\w*)", re.IGNORECASE)
+_REPLY_TEXT = re.compile(r"\bsvar\w*|\bbesvar\w*|\w+ssvar\w*|\banswer|\breply", re.IGNORECASE)
+
+
+def missing_reply(question: str, passages: Sequence[Passage]) -> bool:
+    """A question about the answer to an interpellation or a motion, when no passage is the answer.
+
+    The councillor's question and the chair's answer are separate documents; the interpellation
+    alone is no reply, however well it matches: quoting its questions as the answer is the kind of
+    wrong answer a council meeting must not hear.
+    """
+    petition = _PETITION.search(question)
+    if not (petition and _ASKS_REPLY.search(question)):
+        return False
+    kind = petition.group(1).lower()[:6]  # "interp" / "motion"
+    for p in passages:
+        head = f"{p.doc.title} {p.doc.doc_type}"
+        if _REPLY_TEXT.search(head) and kind in head.lower():
+            return False
+        if kind in p.chunk.text.lower() and _REPLY_TEXT.search(p.chunk.text):
+            return False
+    return True

@@ -168,7 +168,7 @@ _STOP = frozenset(
         "gave",
     ]
 )
-CACHE_FORMAT = "8"
+CACHE_FORMAT = "9"
 
 
 _local = threading.local()
@@ -184,7 +184,11 @@ def stemmer(language: str = "swedish") -> snowballstemmer.stemmer:
 
 
 def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+    # An English possessive is the name's ("Alingsås's"), not a word "s" of its own.
+    return [w.lower() for w in _WORD.findall(_POSSESSIVE.sub("", text))]
+
+
+_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
 
 
 class Analyzer:

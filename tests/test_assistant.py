@@ -293,3 +293,98 @@ def test_an_acronym_or_hyphenated_name_needs_only_the_document_to_hold_it(small_
     # Only a word for the document itself may be left out: "HR-chef" is not "HR" and "chef" apart.
     assert _has_name("enligt kpmg gäller", "KPMG-rapporten")
     assert not _has_name("hr-enheten och varje chef", "HR-chef")
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Hur stor andel av de anställda arbetar heltid?", "share"),
+        ("What percentage of staff work full time?", "share"),
+        ("Hur mycket kostar introduktionsdagen?", "money"),
+        ("How much severance was paid?", "money"),
+        ("How many days does the course take?", "duration"),
+        ("Hur lång är provanställningen?", "duration"),
+        # A count, though a budget is money.
+        ("How many measures are specified in the budget?", "count"),
+        ("Hur många medarbetare finns i Lön och bemanningsenheten?", "count"),
+        ("Hur stor var personalomsättningen?", "amount"),
+        ("Vad säger granskningen om introduktion?", None),
+    ],
+)
+def test_what_kind_of_figure_a_question_asks_for(question: str, kind: str | None) -> None:
+    from assistant.evidence import figure_kind
+
+    assert figure_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "holds"),
+    [
+        ("count", "Enheten består av 13 medarbetare.", True),
+        ("count", "HR-enheten har elva HR-partners.", True),
+        ("count", "1 234 anställda", True),
+        # A sum, a share, a year, a date or a year with a footnote mark glued on is not a count.
+        ("count", "Utköp för sammanlagt 16 milj. kr", False),
+        ("count", "andel anställda med eftergymnasial utbildning (51 %)", False),
+        ("count", "Under 2020 genomfördes utbildningar", False),
+        ("count", "(Alingsås Tidning 20230911)", False),
+        ("count", "årsredovisningen 20206 framgår", False),
+        ("share", "minskat till 7,2 procent", True),
+        ("share", "hälften av cheferna", True),
+        ("share", "Personalomsättningen var 12", False),
+        ("money", "kostade 450 000 kronor", True),
+        ("money", "16 milj. kr", True),
+        ("money", "kostade mycket", False),
+        ("duration", "svar ska ges inom 24h", True),
+        ("duration", "utbildningen pågår i tre dagar", True),
+        ("duration", "sedan 2019", False),
+    ],
+)
+def test_the_forms_a_figure_of_each_kind_takes(kind: str, text: str, holds: bool) -> None:
+    from assistant.evidence import _FORMS
+
+    assert bool(_FORMS[kind].search(text)) == holds
+
+
+def test_a_figure_of_the_wrong_kind_or_place_does_not_answer(small_town: Settings) -> None:
+    from assistant.evidence import missing_figure
+
+    assistant = make_assistant(small_town)
+    index = assistant.retriever.lexical()
+
+    def missing(question: str) -> bool:
+        r = assistant.retriever.retrieve(question, 5)
+        return missing_figure(question, r.passages, r.query_terms, index, r.translations)
+
+    assert not missing("Hur stor andel var personalomsättningen i Ekby?")  # "12 procent"
+    # "fyra HR-partners" is a count, not a share of them.
+    assert not missing("Hur många HR-partners arbetar med rekrytering?")
+    assert missing("Hur stor andel av HR-partners arbetar med rekrytering?")
+    # Ekby's turnover is no figure for Kungsbacka's, though the audit names Kungsbacka elsewhere.
+    assert missing("Hur stor var personalomsättningen i Kungsbacka?")
+    assert not missing("Hur stor var personalomsättningen i Ekby?")
+
+
+def test_the_answer_to_an_interpellation_needs_the_reply_itself(small_town: Settings) -> None:
+    from dataclasses import replace
+
+    from assistant.evidence import missing_reply
+
+    assistant = make_assistant(small_town)
+    question = "Hur svarade ordföranden på interpellationen om introduktion för nyanställda?"
+    refused = assistant.ask(question)
+    assert refused.abstained and "no retrieved document is the reply asked about" in refused.notes
+    r = assistant.retriever.retrieve(question, 5)
+    reply = replace(
+        r.passages[0], doc=replace(r.passages[0].doc, title="Svar på interpellation om introduktion")
+    )
+    assert not missing_reply(question, [reply])
+    # A question about the interpellation itself asks for no reply.
+    assert not missing_reply("Vad frågar interpellationen om introduktion?", r.passages)
+
+
+def test_an_english_possessive_is_no_word_of_its_own() -> None:
+    from assistant.lexical import words
+
+    assert words("How many staff are in Alingsås's HR unit?")[-3:] == ["alingsås", "hr", "unit"]
+    assert words("KPMG:s rapport") == ["kpmg", "s", "rapport"]
