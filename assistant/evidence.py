@@ -181,6 +181,10 @@ def missing_specifics(
     problems += [f"'{n}' does not occur in the documents" for n in unknown]
     known = [n for n in names if n not in unknown]
     topic = topic_terms(terms, index, names, years)
+    # An English question's subject is in its words' Swedish translations, whichever of them the
+    # document uses ("reply" -> "svar"), not only in those the index search kept.
+    translated = [t for swedish in aliases.values() for t in index.word_terms(swedish)]
+    topic |= topic_terms(translated, index, names, years)
     own_years = document_years(question)
     by_doc: dict[str, list[Passage]] = {}
     for p in passages:
@@ -301,7 +305,7 @@ def missing_figure(
     kind = figure_kind(question)
     if kind is None:
         return False
-    wanted = figure_subject(question, terms, index, translations)
+    wanted, translated = _figure_subject(question, terms, index, translations)
     _, names = specifics(question)
     places = [n for n in names if _is_place_like(n)]
     aliases = dict(translations)
@@ -317,7 +321,7 @@ def missing_figure(
             form = _FORMS["amount"]  # a table of shares says "(%)" once, in its heading
         # A share, a sum or a duration is of both the subject's terms: "andel anställda med
         # eftergymnasial utbildning (51 %)" does not say how many work full time.
-        every = kind in ("share", "money", "duration")
+        every = kind in ("share", "money", "duration") and not translated
         if figure_with(split_sentences(p.chunk.text), wanted, index, form, own, every):
             return False
     return True
@@ -341,7 +345,10 @@ def figure_kind(question: str) -> str | None:
 
 
 # Words a quantity question asks *in* ("hur stor andel", "how many points"): not its subject.
-UNITS = "poäng procent antal andel kronor stor stort många mycket hög höga lång långt"
+UNITS = (
+    "poäng procent antal andel kronor stor stort många mycket hög höga lång långt"
+    " timmar dygnet dagar veckor månader år"
+)
 _SUBJECT_TERMS = 2
 
 
@@ -363,15 +370,35 @@ def figure_subject(
     split: the single most specific term refused answerable questions, three let more
     unanswerable ones through.
     """
+    return _figure_subject(question, terms, index, translations)[0]
+
+
+def _figure_subject(
+    question: str,
+    terms: Sequence[str],
+    index: LexicalIndex,
+    translations: Sequence[tuple[str, Sequence[str]]] = (),
+) -> tuple[set[str], bool]:
+    """`figure_subject`, and whether one of its terms is enough: when it is the translations
+    (each English word's alternatives, of which a passage holds one at most) or, lacking any
+    specific term, all the question's terms."""
     years, names = specifics(question)
     places = [n for n in names if _is_place_like(n)]
     units = set(index.analyzer.terms(UNITS))
-    subject = [t for t in topic_terms(terms, index, places, years) if t not in units]
-    if not subject:
-        subject = [t for _, swedish in translations for t in index.word_terms(swedish) if t not in units]
-    if not subject:
-        return set(terms)
-    return set(sorted(set(subject), key=lambda t: (-idf_weight(index, t), t))[:_SUBJECT_TERMS])
+
+    def usable(t: str) -> bool:
+        return t not in units and not t.isdigit()  # "dag 1–14": the 14 is not what is counted
+
+    subject = [t for t in topic_terms(terms, index, places, years) if usable(t)]
+    if subject:
+        return set(sorted(set(subject), key=lambda t: (-idf_weight(index, t), t))[:_SUBJECT_TERMS]), False
+    # The two most specific English words, each with all its translations: a word is as specific
+    # as its commonest Swedish form ("reply" -> "svar", not the rare "besvarad").
+    groups = [[t for t in index.word_terms(swedish) if usable(t)] for _, swedish in translations]
+    groups = sorted((g for g in groups if g), key=lambda g: (-min(idf_weight(index, t) for t in g), g))
+    if groups:
+        return {t for g in groups[:_SUBJECT_TERMS] for t in g}, True
+    return set(terms), True
 
 
 def asks_for_figure(question: str) -> bool:
