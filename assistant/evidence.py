@@ -144,9 +144,17 @@ def _known_compound(word: str, surface: frozenset[str]) -> bool:
     ("löneskillnaden" = "löne-" as in "löner" + "skillnaden")."""
     for i in range(3, len(word) - 4):
         head, modifier = word[i:], word[:i]
-        if head in surface and any(w.startswith(modifier.rstrip("s")) for w in surface):
+        if head in surface and (
+            any(w.startswith(modifier.rstrip("s")) for w in surface)
+            or _two_words(modifier.rstrip("s"), surface)
+        ):
             return True
     return False
+
+
+def _two_words(modifier: str, surface: frozenset[str]) -> bool:
+    """A first part that is two words of the documents ("korttids-" = "kort" + "tid")."""
+    return any(modifier[:j] in surface and modifier[j:] in surface for j in range(3, len(modifier) - 2))
 
 
 # A question term this rare (BM25 idf; "kommun" is far below it) names what the question is about.

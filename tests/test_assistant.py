@@ -392,3 +392,12 @@ def test_an_english_possessive_is_no_word_of_its_own() -> None:
 
     assert words("How many staff are in Alingsås's HR unit?")[-3:] == ["alingsås", "hr", "unit"]
     assert words("KPMG:s rapport") == ["kpmg", "s", "rapport"]
+
+
+def test_a_compound_of_document_words_is_no_unknown_word() -> None:
+    from assistant.evidence import _known_compound
+
+    surface = frozenset(["kort", "tid", "sjukfrånvaron", "löner", "skillnaden"])
+    assert _known_compound("korttidssjukfrånvaron", surface)  # "kort" + "tid" + "sjukfrånvaron"
+    assert _known_compound("löneskillnaden", surface)
+    assert not _known_compound("uppsägningstiden", surface)
