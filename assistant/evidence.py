@@ -290,7 +290,9 @@ def _has_name(text: str, name: str) -> bool:
 
 _QUANTITY = re.compile(
     r"\bhow (many|much|high|large|big|long)\b|\bwhat (percentage|share|proportion|rate|number|amount)\b"
-    r"|\bhur (många|mycket|stor|stort|höga?|lång|långt)\b|\bvilken (andel|procent|summa)\b|\bvad kostar\b",
+    r"|\bhur (många|mycket|stor|stort|höga?|lång|långt)\b|\bvilken (andel|procent|summa)\b|\bvad kostar\b"
+    r"|\bwhat (was|is|were|are) (the )?([\w-]+ ){0,3}(turnover|sick leave|sickness absence|absence|cost|costs|salary|budget)\b"
+    r"|\bvad (var|är) ([\w-]+ ){0,2}(personalomsättningen|sjukfrånvaron|kostnaden|lönen|budgeten)\b",
     re.IGNORECASE,
 )
 
@@ -381,6 +383,17 @@ def figure_subject(
     return _figure_subject(question, terms, index, translations)[0]
 
 
+# Words for the document itself, not its subject ("according to the audit's table").
+_ABOUT_DOCUMENTS = frozenset(
+    "audit audits auditor auditors report reports table tables evaluation evaluators document documents"
+    " section chapter page footnote review".split()
+)
+_DOCUMENT_WORDS = (
+    "revision revisionen revisorerna granskning granskningen rapport rapporten tabell tabellen utvärdering"
+    " utvärderingen dokument dokumentet avsnitt avsnittet fotnot fotnoten enlighet"
+)
+
+
 def _figure_subject(
     question: str,
     terms: Sequence[str],
@@ -392,7 +405,7 @@ def _figure_subject(
     specific term, all the question's terms."""
     years, names = specifics(question)
     places = [n for n in names if _is_place_like(n)]
-    units = set(index.analyzer.terms(UNITS))
+    units = set(index.analyzer.terms(UNITS)) | set(index.analyzer.terms(_DOCUMENT_WORDS))
 
     def usable(t: str) -> bool:
         return t not in units and not t.isdigit()  # "dag 1–14": the 14 is not what is counted
@@ -402,7 +415,11 @@ def _figure_subject(
         return set(sorted(set(subject), key=lambda t: (-idf_weight(index, t), t))[:_SUBJECT_TERMS]), False
     # The two most specific English words, each with all its translations: a word is as specific
     # as its commonest Swedish form ("reply" -> "svar", not the rare "besvarad").
-    groups = [[t for t in index.word_terms(swedish) if usable(t)] for _, swedish in translations]
+    groups = [
+        [t for t in index.word_terms(swedish) if usable(t)]
+        for english, swedish in translations
+        if english.lower() not in _ABOUT_DOCUMENTS
+    ]
     groups = sorted((g for g in groups if g), key=lambda g: (-min(idf_weight(index, t) for t in g), g))
     if groups:
         return {t for g in groups[:_SUBJECT_TERMS] for t in g}, True

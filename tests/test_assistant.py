@@ -276,6 +276,11 @@ def test_an_english_figure_question_about_a_place_counts_its_translated_words(sm
     question = "Hur många HR-partners hade enheten dag 1–14?"
     r = assistant.retriever.retrieve(question, 5)
     assert not {"1", "14"} & figure_subject(question, r.query_terms, index, r.translations)
+    # Nor is the document it is asked of: "the audit's table" holds the figure, it is not its subject.
+    question = "What was staff turnover in Ekby according to the audit's table?"
+    r = assistant.retriever.retrieve(question, 5)
+    subject = figure_subject(question, r.query_terms, index, r.translations)
+    assert subject and not subject & set(index.analyzer.terms("revision granskning tabell"))
 
 
 def test_an_acronym_or_hyphenated_name_needs_only_the_document_to_hold_it(small_town: Settings) -> None:
@@ -312,6 +317,8 @@ def test_an_acronym_or_hyphenated_name_needs_only_the_document_to_hold_it(small_
         ("How many measures are specified in the budget?", "count"),
         ("Hur många medarbetare finns i Lön och bemanningsenheten?", "count"),
         ("Hur stor var personalomsättningen?", "amount"),
+        ("What was staff turnover in Askersund last year?", "amount"),
+        ("Vad var sjukfrånvaron 2020?", "amount"),
         ("Vad säger granskningen om introduktion?", None),
     ],
 )
