@@ -291,7 +291,8 @@ def _has_name(text: str, name: str) -> bool:
 _QUANTITY = re.compile(
     r"\bhow (many|much|high|large|big|long)\b|\bwhat (percentage|share|proportion|rate|number|amount)\b"
     r"|\bhur (många|mycket|stor|stort|höga?|lång|långt)\b|\bvilken (andel|procent|summa)\b|\bvad kostar\b"
-    r"|\bwhat (was|is|were|are) (the )?([\w-]+ ){0,3}(turnover|sick leave|sickness absence|absence|cost|costs|salary|budget)\b"
+    r"|\bwhat (was|is|were|are) (the )?([\w-]+ ){0,3}"
+    r"(turnover|sick leave|sickness absence|absence|cost|costs|salary|budget)\b"
     r"|\bvad (var|är) ([\w-]+ ){0,2}(personalomsättningen|sjukfrånvaron|kostnaden|lönen|budgeten)\b",
     re.IGNORECASE,
 )
