@@ -333,7 +333,10 @@ def missing_figure(
         # A share, a sum or a duration is of both the subject's terms: "andel anställda med
         # eftergymnasial utbildning (51 %)" does not say how many work full time.
         every = kind in ("share", "money", "duration") and not translated
-        if figure_with(split_sentences(p.chunk.text), wanted, index, form, own, every):
+        pieces = split_sentences(p.chunk.text)
+        if len(_TABLE_ROW.findall(p.chunk.text)) >= 2:
+            pieces.append(p.chunk.text)  # a table's rows are about its title ("Sjukfrånvaro 2019–2020")
+        if figure_with(pieces, wanted, index, form, own, every):
             return False
     return True
 
@@ -464,6 +467,8 @@ def figure_with(
     return False
 
 
+# A row of a table: a label, then two or more numbers ("Dag 1–14 2,8 4,3 1,5").
+_TABLE_ROW = re.compile(r"^[^\d\n].*\s\d+(?:[,.]\d+)?\s+\d+(?:[,.]\d+)?\s*$", re.MULTILINE)
 _SECTION_NUMBER = re.compile(r"^\s*#*\s*\d+(?:\.\d+)*\.?(?=\s)")
 # A number that names a part ("Område 8", "Tabell 1", "§ 226") is no figure of anything.
 _LABEL_NUMBER = re.compile(
@@ -490,7 +495,7 @@ _FIGURE = re.compile(
 _YEARLESS = r"(?!(?:19|20)\d\d(?:\d|\d{4})?(?!\d))"
 _NUMBER = (
     rf"(?:(?<![\d.]){_YEARLESS}\d[\d  ]*(?:[,.]\d+)?"
-    r"|\b(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio|hundra|tusen))"
+    r"|\b(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio|hundra|tusen)\b)"
 )
 _MONEY_OR_SHARE = r"(?:%|procent|kr\b|kronor|tkr|mkr|mnkr|msek|sek\b|milj\w*|mdr|miljard\w*)"
 _DURATION_Q = re.compile(

@@ -15,7 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from .embedding import Embedder
-from .evidence import UNITS, asks_for_figure, document_years, figure_with, speaks_of, specifics, topic_terms
+from .evidence import (
+    _FORMS,
+    UNITS,
+    asks_for_figure,
+    document_years,
+    figure_kind,
+    figure_with,
+    speaks_of,
+    specifics,
+    topic_terms,
+)
 from .glossary import Glossary
 from .lexical import LexicalIndex, idf_weight
 from .lexicon import Lexicon
@@ -287,8 +297,14 @@ def _boost_figures(
     # The row must name the subject, not just the unit the question asks in: "poäng" on a line
     # with a number is any score, "Arbetsmiljö 18 25" is the one asked for.
     wanted = (topic_terms(terms, index, names, years) or set(terms)) - set(index.analyzer.terms(UNITS))
+    # A score is no year or sum: "sedan 2021 en reviderad rutin för arbetsmiljöarbete" is prose
+    # about the subject, "7.3 Arbetsmiljö 18 25" its score. The question's own numbers are not it.
+    form = _FORMS[figure_kind(question) or "count"]
+    own = set(re.findall(r"\d+", question))
     return _lift(
-        fused, boost, lambda i, p: i < _FIGURE_DEPTH and figure_with(p.chunk.text.splitlines(), wanted, index)
+        fused,
+        boost,
+        lambda i, p: i < _FIGURE_DEPTH and figure_with(p.chunk.text.splitlines(), wanted, index, form, own),
     )
 
 

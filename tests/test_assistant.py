@@ -408,3 +408,23 @@ def test_a_compound_of_document_words_is_no_unknown_word() -> None:
     assert _known_compound("korttidssjukfrånvaron", surface)  # "kort" + "tid" + "sjukfrånvaron"
     assert _known_compound("löneskillnaden", surface)
     assert not _known_compound("uppsägningstiden", surface)
+
+
+def test_a_score_is_no_year_and_a_table_row_is_about_the_table_title(small_town: Settings) -> None:
+    from dataclasses import replace
+
+    from assistant.evidence import _FORMS, figure_with, missing_figure
+
+    assistant = make_assistant(small_town)
+    index = assistant.retriever.lexical()
+    wanted = set(index.analyzer.terms("arbetsmiljö"))
+    assert not figure_with(["Sedan 2021 följs arbetsmiljö upp varje år."], wanted, index, _FORMS["count"])
+    assert figure_with(["5.1 Arbetsmiljö 18 25"], wanted, index, _FORMS["count"])
+    # The rows of a table do not repeat what it counts: its title says it.
+    question = "Hur stor var personalomsättningen inom skolan 2021?"
+    r = assistant.retriever.retrieve(question, 5)
+    table = "Tabell 2. Personalomsättning per verksamhet\n\n(%) 2020 2021\n\nSkola 7,0 9,0\n\nVård 2,8 4,3"
+    prose = "Personalomsättningen följs upp varje år."
+    as_passage = [replace(r.passages[0], chunk=replace(r.passages[0].chunk, text=t)) for t in (table, prose)]
+    assert not missing_figure(question, as_passage[:1], r.query_terms, index, r.translations)
+    assert missing_figure(question, as_passage[1:], r.query_terms, index, r.translations)
