@@ -42,7 +42,9 @@ class AbstentionPolicy:
             found.append(f"best similarity {r.top_dense:.2f} < {self.min_dense:.2f}")
         if self.check_specifics:
             found += missing_specifics(question, r.passages, index, r.query_terms, dict(r.translations))
-        if self.check_figures and missing_figure(question, r.passages, r.query_terms, index, r.translations):
+        if self.check_figures and missing_figure(
+            question, r.passages, r.query_terms, index, r.translations, r.expansions
+        ):
             found.append("the passages hold no figure for this question")
         if self.check_specifics and missing_reply(question, r.passages):
             found.append("no retrieved document is the reply asked about")

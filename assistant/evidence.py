@@ -116,7 +116,20 @@ def specifics(question: str) -> tuple[list[str], list[str]]:
 
 
 # Words about the documents themselves ("avsnitt", "fotnoten") rather than about their subject.
-_META = ("avsnitt", "rapport", "fotnot", "rubrik", "interpellant", "dokument", "granskning", "sammanfattning")
+_META = (
+    "avsnitt",
+    "rapport",
+    "fotnot",
+    "rubrik",
+    "interpellant",
+    "dokument",
+    "granskning",
+    "sammanfattning",
+    "förkortning",
+    "begrepp",
+    "innebörd",
+    "betydelse",
+)
 _MIN_OOV = 10  # short unknown words are mostly verbs and spellings; long ones are the subject
 
 
@@ -144,7 +157,7 @@ def _known_compound(word: str, surface: frozenset[str]) -> bool:
     ("löneskillnaden" = "löne-" as in "löner" + "skillnaden")."""
     for i in range(3, len(word) - 4):
         head, modifier = word[i:], word[:i]
-        if head in surface and (
+        if (head in surface or (len(head) > 7 and any(w.startswith(head[:-2]) for w in surface))) and (
             any(w.startswith(modifier.rstrip("s")) for w in surface)
             or _two_words(modifier.rstrip("s"), surface)
         ):
@@ -186,7 +199,11 @@ def missing_specifics(
 
     problems = []
     unknown = [n for n in names if not any(_in_surface(f, index) for f in forms(n))]
-    problems += [f"'{n}' does not occur in the documents" for n in unknown]
+    # "Alingsås or Askersund?": one of the alternatives is enough, and an unknown one is no problem
+    # while another is known.
+    choices = [c for c in alternatives(question, names) if any(n not in unknown for n in c)]
+    chosen = {n for c in choices for n in c}
+    problems += [f"'{n}' does not occur in the documents" for n in unknown if n not in chosen]
     known = [n for n in names if n not in unknown]
     topic = topic_terms(terms, index, names, years)
     # An English question's subject is in its words' Swedish translations, whichever of them the
@@ -208,12 +225,17 @@ def missing_specifics(
         # document holding them is enough.
         every = head + " " + index.document_text(doc.doc_id)
         on_topic_text = " ".join(f"{p.chunk.section_label} {p.chunk.text}" for p in on_topic).lower()
-        names_ok = bool(on_topic) and all(
-            any(
+
+        def held(n: str, head: str = head, on_topic_text: str = on_topic_text, every: str = every) -> bool:
+            return any(
                 _has_name(head, f) or _has_name(on_topic_text if _is_place_like(n) else every, f)
                 for f in forms(n)
             )
-            for n in known
+
+        names_ok = (
+            bool(on_topic)
+            and all(held(n) for n in known if n not in chosen)
+            and all(any(held(n) for n in c if n in known) for c in choices)
         )
         # A year must be in the very passage, or be the document's own (its title or date: "the
         # 2023 evaluation"): "sick leave 2022" is not answered by a passage on sick leave 2020 of
@@ -234,6 +256,24 @@ def missing_specifics(
     if known or years:
         problems.append("no retrieved document mentions " + ", ".join([*known, *years]) + " on this subject")
     return problems
+
+
+_OR = re.compile(r"\b(?:or|eller)\b", re.IGNORECASE)
+_OR_REACH = 4  # words on each side of "or" whose names are the alternatives
+
+
+def alternatives(question: str, names: Sequence[str]) -> list[set[str]]:
+    """The names a question offers as alternatives: "Alingsås or Askersund?", "KPMG's audit or
+    SKR's Kommunkompassen" (the names within a few words on each side of "or"/"eller")."""
+    out = []
+    for m in _OR.finditer(question):
+        before = question[: m.start()].split()[-_OR_REACH:]
+        after = question[m.end() :].split()[:_OR_REACH]
+        window = [w.strip(",.;:?!()'\"’") for w in before + after]
+        found = {n for n in names if any(w == n or w.startswith(n) for w in window)}
+        if len(found) > 1:
+            out.append(found)
+    return out
 
 
 # A year that dates the document the question means ("the 2023 evaluation", "granskningen 2021"),
@@ -290,7 +330,8 @@ def _has_name(text: str, name: str) -> bool:
 
 _QUANTITY = re.compile(
     r"\bhow (many|much|high|large|big|long)\b|\bwhat (percentage|share|proportion|rate|number|amount)\b"
-    r"|\bhur (många|mycket|stor|stort|höga?|lång|långt)\b|\bvilken (andel|procent|summa)\b|\bvad kostar\b"
+    r"|\bhur (många|mycket|stor|stort|höga?|lång|långt)\b|\bvilken (andel|procent|summa)\b"
+    r"|\bvad kosta(r|de)\b"
     r"|\bwhat (was|is|were|are) (the )?([\w-]+ ){0,3}"
     r"(turnover|sick leave|sickness absence|absence|cost|costs|salary|budget)\b"
     r"|\bvad (var|är) ([\w-]+ ){0,2}(personalomsättningen|sjukfrånvaron|kostnaden|lönen|budgeten)\b",
@@ -304,6 +345,7 @@ def missing_figure(
     terms: Sequence[str],
     index: LexicalIndex,
     translations: Sequence[tuple[str, Sequence[str]]] = (),
+    expansions: Sequence[str] = (),
 ) -> bool:
     """A "how many / hur stor" question whose passages hold no figure next to its subject.
 
@@ -316,16 +358,20 @@ def missing_figure(
     kind = figure_kind(question)
     if kind is None:
         return False
-    wanted, translated = _figure_subject(question, terms, index, translations)
+    wanted, translated = _figure_subject(question, terms, index, translations, expansions)
+    translated_terms = [index.word_terms(swedish) for _, swedish in translations]
     _, names = specifics(question)
     places = [n for n in names if _is_place_like(n)]
+    choices = [c for c in alternatives(question, places) if c]  # "Alingsås or Askersund": either
+    chosen = {n for c in choices for n in c}
     aliases = dict(translations)
     own = set(re.findall(r"\d+", question))  # "area 7", "2019": the question's, not the answer's
     for p in passages[:3]:
-        head = f"{p.doc.title} {p.doc.municipality} {p.doc.author} {p.chunk.text}".lower()
         # A figure about another place is not the answer: "Hur stor andel i Askersund" is not
         # answered by Alingsås's share.
-        if not all(any(_has_name(head, f) for f in [n, *aliases.get(n.lower(), ())]) for n in places):
+        if not names_places(p, [n for n in places if n not in chosen], aliases) or not all(
+            any(names_places(p, [n], aliases) for n in c) for c in choices
+        ):
             continue
         form = _FORMS[kind]
         if kind == "share" and "(%)" in p.chunk.text:
@@ -333,12 +379,19 @@ def missing_figure(
         # A share, a sum or a duration is of both the subject's terms: "andel anställda med
         # eftergymnasial utbildning (51 %)" does not say how many work full time.
         every = kind in ("share", "money", "duration") and not translated
+        same = {t: set(ts) for ts in translated_terms for t in ts}
         pieces = split_sentences(p.chunk.text)
         if len(_TABLE_ROW.findall(p.chunk.text)) >= 2:
             pieces.append(p.chunk.text)  # a table's rows are about its title ("Sjukfrånvaro 2019–2020")
-        if figure_with(pieces, wanted, index, form, own, every):
+        if figure_with(pieces, wanted, index, form, own, every, same):
             return False
     return True
+
+
+def names_places(p: Passage, places: Sequence[str], aliases: Mapping[str, Sequence[str]]) -> bool:
+    """Whether the passage or its document names each of the places (in any of its forms)."""
+    head = f"{p.doc.title} {p.doc.municipality} {p.doc.author} {p.chunk.text}".lower()
+    return all(any(_has_name(head, f) for f in [n, *aliases.get(n.lower(), ())]) for n in places)
 
 
 def figure_kind(question: str) -> str | None:
@@ -361,7 +414,7 @@ def figure_kind(question: str) -> str | None:
 # Words a quantity question asks *in* ("hur stor andel", "how many points"): not its subject.
 UNITS = (
     "poäng procent antal andel kronor stor stort många mycket hög höga lång långt"
-    " timmar dygnet dagar veckor månader år"
+    " timmar dygnet dagar veckor månader år pengar medel"
 )
 _SUBJECT_TERMS = 2
 
@@ -371,6 +424,7 @@ def figure_subject(
     terms: Sequence[str],
     index: LexicalIndex,
     translations: Sequence[tuple[str, Sequence[str]]] = (),
+    expansions: Sequence[str] = (),
 ) -> set[str]:
     """The terms a figure must stand next to: the question's two most specific (highest idf),
     leaving out places, years and units.
@@ -384,7 +438,7 @@ def figure_subject(
     split: the single most specific term refused answerable questions, three let more
     unanswerable ones through.
     """
-    return _figure_subject(question, terms, index, translations)[0]
+    return _figure_subject(question, terms, index, translations, expansions)[0]
 
 
 # Words for the document itself, not its subject ("according to the audit's table").
@@ -398,11 +452,18 @@ _DOCUMENT_WORDS = (
 )
 
 
+def _is_proper_name(text: str) -> bool:
+    """ "Sveriges Kommuner och Regioner", not "jämställdhet"."""
+    significant = [w for w in text.split() if w.lower() not in ("och", "and", "of", "för", "i", "av")]
+    return len(significant) > 1 and all(w[:1].isupper() for w in significant)
+
+
 def _figure_subject(
     question: str,
     terms: Sequence[str],
     index: LexicalIndex,
     translations: Sequence[tuple[str, Sequence[str]]] = (),
+    expansions: Sequence[str] = (),
 ) -> tuple[set[str], bool]:
     """`figure_subject`, and whether one of its terms is enough: when it is the translations
     (each English word's alternatives, of which a passage holds one at most) or, lacking any
@@ -410,6 +471,9 @@ def _figure_subject(
     years, names = specifics(question)
     places = [n for n in names if _is_place_like(n)]
     units = set(index.analyzer.terms(UNITS)) | set(index.analyzer.terms(_DOCUMENT_WORDS))
+    # A name the glossary spelt out ("SKR" -> "Sveriges Kommuner och Regioner") is a name, not
+    # what is counted.
+    units |= {t for e in expansions if _is_proper_name(e) for t in index.analyzer.terms(e)}
 
     def usable(t: str) -> bool:
         return t not in units and not t.isdigit()  # "dag 1–14": the 14 is not what is counted
@@ -424,7 +488,10 @@ def _figure_subject(
         for english, swedish in translations
         if english.lower() not in _ABOUT_DOCUMENTS
     ]
-    groups = sorted((g for g in groups if g), key=lambda g: (-min(idf_weight(index, t) for t in g), g))
+    # A word whose commonest form is everywhere ("municipality" -> "kommun") names no subject.
+    groups = [g for g in groups if g]
+    groups = [g for g in groups if min(idf_weight(index, t) for t in g) >= _TOPIC_IDF] or groups
+    groups = sorted(groups, key=lambda g: (-min(idf_weight(index, t) for t in g), g))
     if groups:
         return {t for g in groups[:_SUBJECT_TERMS] for t in g}, True
     return set(terms), True
@@ -442,34 +509,55 @@ def figure_with(
     form: re.Pattern[str] | None = None,
     own: set[str] = frozenset(),
     every: bool = False,
+    alternatives: Mapping[str, set[str]] | None = None,
 ) -> bool:
     """Whether one of the sentences or table rows holds a figure and one of the `wanted` terms.
 
     A leading section number ("## 4 Arbetsmiljö", "3.8.1 Kommentarer") is not a figure; a table
     row's values after its label ("7.3 Arbetsmiljö 18 25") are. With a `form`, the figure must
     have it (a share is "23 %", a cost "500 kronor"), and the question's `own` numbers do not count.
-    With `every`, the piece must hold every wanted term (one that holds another counts for it:
-    "eftergymnasial" for "eftergymnasialutbildning").
+    With `every`, the piece must hold every wanted term, or one of its `alternatives` (the other
+    translations of the same English word).
     """
+    alternatives = alternatives or {}
+    groups = [alternatives.get(t, set()) | {t} for t in wanted]
     for piece in pieces:
         text = _SECTION_NUMBER.sub("", piece)
         if own:
             text = re.sub(r"\d+", lambda m: "" if m.group() in own else m.group(), text)
         if form is not None:
-            text = _LABEL_NUMBER.sub("", text)
+            text = _DATE.sub("", _LABEL_NUMBER.sub("", text))
             if not form.search(text):
                 continue
         elif not _FIGURE.search(text):
             continue
-        have = wanted & set(index.analyzer.terms(piece))
-        if have and (not every or all(any(h in t or t in h for h in have) for t in wanted)):
+        found = set(index.analyzer.terms(piece))
+        held = {t for t in wanted if _holds(found, t)}
+        if held and (not every or all(any(a in held or _holds(found, a) for a in g) for g in groups)):
             return True
     return False
+
+
+def _holds(found: set[str], term: str) -> bool:
+    """Whether the terms `found` hold `term`, also as a stem of a longer form or a compound's
+    first part ("utköp" for "utköpt", "introduktionskurs" for "introduktion")."""
+    if term in found:
+        return True
+    return len(term) >= 5 and any(
+        len(f) >= 5 and (f.startswith(term) or (term.startswith(f) and len(term) - len(f) <= 2))
+        for f in found
+    )
 
 
 # A row of a table: a label, then two or more numbers ("Dag 1–14 2,8 4,3 1,5").
 _TABLE_ROW = re.compile(r"^[^\d\n].*\s\d+(?:[,.]\d+)?\s+\d+(?:[,.]\d+)?\s*$", re.MULTILINE)
 _SECTION_NUMBER = re.compile(r"^\s*#*\s*\d+(?:\.\d+)*\.?(?=\s)")
+# A date is when, not how many ("lanserades 31 augusti 2023").
+_DATE = re.compile(
+    r"\b\d{1,2}\s+(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+    r"|january|february|march|may|june|july|august|october)\b",
+    re.IGNORECASE,
+)
 # A number that names a part ("Område 8", "Tabell 1", "§ 226") is no figure of anything.
 _LABEL_NUMBER = re.compile(
     r"\b(?:område|avsnitt|kapitel|tabell|figur|bilaga|punkt|sida|nr|area|section|table|chapter|page)"
@@ -529,12 +617,11 @@ _FORMS: dict[str, re.Pattern[str]] = {
     "count": re.compile(
         rf"(?<![\d.,]){_YEARLESS}\d+(?:[  ]\d{{3}})*(?:[,.]\d+)?(?!\d|[,.]\d)(?!\s*{_MONEY_OR_SHARE})"
         r"|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio|hundra|tusen"
-        r"|hälften|samtliga)\b",
+        r"|hälften)\b",
         re.IGNORECASE,
     ),
-    "amount": re.compile(
-        rf"{_NUMBER}|\b(miljon(er)?|miljard(er)?|hälften|dubbelt|samtliga)\b", re.IGNORECASE
-    ),
+    # "samtliga nämnder" ("all committees") is no figure of them.
+    "amount": re.compile(rf"{_NUMBER}|\b(miljon(er)?|miljard(er)?|hälften|dubbelt)\b", re.IGNORECASE),
 }
 
 

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from .compose import split_sentences
 from .embedding import Embedder
 from .evidence import (
     _FORMS,
@@ -283,8 +284,8 @@ _FIGURE_DEPTH = 20  # candidates looked at for figures: enough to lift a table r
 def _boost_figures(
     fused: list[Passage], question: str, terms: tuple[str, ...], index: LexicalIndex, boost: float
 ) -> list[Passage]:
-    """Lift passages with a figure on a line that holds the question's subject, for questions
-    answered by a number. `terms` are the question's index terms and, for an English question,
+    """Lift passages with a figure in a sentence or table row that holds the question's subject,
+    for questions answered by a number. `terms` are the question's index terms and, for an English question,
     every Swedish translation of its words.
 
     "How many points did Alingsås get for work environment?" is answered by the score table's
@@ -304,7 +305,9 @@ def _boost_figures(
     return _lift(
         fused,
         boost,
-        lambda i, p: i < _FIGURE_DEPTH and figure_with(p.chunk.text.splitlines(), wanted, index, form, own),
+        lambda i, p: (
+            i < _FIGURE_DEPTH and figure_with(split_sentences(p.chunk.text), wanted, index, form, own)
+        ),
     )
 
 

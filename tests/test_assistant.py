@@ -349,6 +349,8 @@ def test_what_kind_of_figure_a_question_asks_for(question: str, kind: str | None
         ("duration", "svar ska ges inom 24h", True),
         ("duration", "utbildningen pågår i tre dagar", True),
         ("duration", "sedan 2019", False),
+        # "all committees" says no number.
+        ("count", "säkerställ användandet i samtliga nämnder", False),
     ],
 )
 def test_the_forms_a_figure_of_each_kind_takes(kind: str, text: str, holds: bool) -> None:
@@ -428,3 +430,40 @@ def test_a_score_is_no_year_and_a_table_row_is_about_the_table_title(small_town:
     as_passage = [replace(r.passages[0], chunk=replace(r.passages[0].chunk, text=t)) for t in (table, prose)]
     assert not missing_figure(question, as_passage[:1], r.query_terms, index, r.translations)
     assert missing_figure(question, as_passage[1:], r.query_terms, index, r.translations)
+
+
+def test_a_subject_term_stands_in_its_longer_forms_but_not_in_a_shorter_word() -> None:
+    from assistant.evidence import _DATE, _holds, _is_proper_name
+
+    assert _holds({"introduktionskurs"}, "introduktion")
+    assert _holds({"utköp"}, "utköpt")
+    # "Personal- och kompetensförsörjningsprogrammet" says nothing of staff turnover.
+    assert not _holds({"personal"}, "personalomsättning")
+    assert _DATE.sub("", "lanserades 31 augusti 2023") == "lanserades  2023"
+    # A spelt-out name is a name, not what a question counts; a hyphenated term is a subject.
+    assert _is_proper_name("Sveriges Kommuner och Regioner")
+    assert not _is_proper_name("HR-strateg") and not _is_proper_name("jämställdhet")
+
+
+def test_names_offered_as_alternatives_need_only_one_to_stand(small_town: Settings) -> None:
+    from assistant.evidence import alternatives, specifics
+
+    question = "Was it KPMG's audit or SKR's Kommunkompassen that scored Ekby?"
+    assert alternatives(question, specifics(question)[1]) == [{"KPMG", "SKR", "Kommunkompassen"}]
+    assert alternatives("Hur många chefer eller medarbetare finns i Ekby?", ["Ekby"]) == []
+    assistant = make_assistant(small_town)
+    # Ekby's audit answers "Ekby or Tallby?", though it never names Tallby; not "Ekby and Tallby".
+    answered = assistant.ask(
+        "Vilken kommun har fyra HR-partners som arbetar med rekrytering, Ekby eller Tallby?"
+    )
+    assert not answered.abstained, answered.notes
+    assert assistant.ask("Hur många HR-partners arbetar med rekrytering i Ekby och Tallby?").abstained
+
+
+def test_a_compound_with_an_inflected_head_is_no_unknown_word() -> None:
+    from assistant.evidence import _known_compound
+
+    surface = frozenset(["chef", "chefer", "anställning", "anställningen"])
+    # "chefsanställningar": "chef" + an inflection of "anställning".
+    assert _known_compound("chefsanställningar", surface)
+    assert not _known_compound("chefslönerna", surface)
