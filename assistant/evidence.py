@@ -446,10 +446,24 @@ _ABOUT_DOCUMENTS = frozenset(
     "audit audits auditor auditors report reports table tables evaluation evaluators document documents"
     " section chapter page footnote review".split()
 )
+# ("utvärderarna" is not one: SKR's evaluators write "utvärderarna föreslår" where they advise.)
 _DOCUMENT_WORDS = (
     "revision revisionen revisorerna granskning granskningen rapport rapporten tabell tabellen utvärdering"
     " utvärderingen dokument dokumentet avsnitt avsnittet fotnot fotnoten enlighet"
 )
+
+
+def about_documents(english: str) -> bool:
+    """An English word for the document itself ("audit", "evaluators"), not its subject."""
+    return english.lower() in _ABOUT_DOCUMENTS
+
+
+def without_document_words(text: str, analyzer) -> str:
+    """`text` without its words for the document itself ("granskningen", "revisorerna"); the
+    text itself when it has nothing else."""
+    document = set(analyzer.terms(_DOCUMENT_WORDS))
+    kept = [w for w in text.split() if not (set(analyzer.terms(w)) or {""}) <= document]
+    return " ".join(kept) if kept else text
 
 
 def _is_proper_name(text: str) -> bool:

@@ -19,6 +19,7 @@ from .embedding import Embedder
 from .evidence import (
     _FORMS,
     UNITS,
+    about_documents,
     asks_for_figure,
     document_years,
     figure_kind,
@@ -26,6 +27,7 @@ from .evidence import (
     speaks_of,
     specifics,
     topic_terms,
+    without_document_words,
 )
 from .glossary import Glossary
 from .lexical import LexicalIndex, idf_weight
@@ -137,6 +139,10 @@ class Retriever:
         concepts = self.lexicon.concepts(rest) if language == "en" else []
         w = self.weights
         index = self.lexical()
+        # Words for the document itself ("the audit", "i granskningen", "the evaluators") choose
+        # the document (see _fuse), not the passage: as search terms they lift every passage that
+        # names the audit (its background, its method) above the one on the subject.
+        concepts = [c for c in concepts if not about_documents(c.english)]
         groups = [g for c in concepts if (g := index.word_terms(c.swedish))]
         dense: list[Passage] = []
         lexical_hits: list[tuple[Passage, float]] = []
@@ -145,7 +151,7 @@ class Retriever:
             # too (several per word, some loose) lowered MRR on the dev split.
             dense_text = " ".join([text, *expansions]) if self.expand_dense and expansions else text
             dense = self.store.query(self.embedder.embed_query(dense_text), w.depth, filters)
-        lexical_text = " ".join([text, *expansions])
+        lexical_text = without_document_words(" ".join([text, *expansions]), index.analyzer)
         if self.mode in ("hybrid", "lexical"):
             metas = {d.meta.doc_id: d.meta for d in self.store.documents()}
             found = index.search(

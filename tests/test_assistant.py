@@ -467,3 +467,12 @@ def test_a_compound_with_an_inflected_head_is_no_unknown_word() -> None:
     # "chefsanställningar": "chef" + an inflection of "anställning".
     assert _known_compound("chefsanställningar", surface)
     assert not _known_compound("chefslönerna", surface)
+
+
+def test_words_for_the_document_itself_are_not_searched_for(small_town: Settings) -> None:
+    from assistant.evidence import about_documents, without_document_words
+
+    analyzer = make_assistant(small_town).retriever.lexical().analyzer
+    assert without_document_words("Vad menas med gap-analys i granskningen?", analyzer).split()[-1] == "i"
+    assert without_document_words("granskningen", analyzer) == "granskningen"  # nothing else to search
+    assert about_documents("Audit") and about_documents("evaluation") and not about_documents("turnover")
