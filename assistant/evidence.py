@@ -494,7 +494,12 @@ def _figure_subject(
 
     subject = [t for t in topic_terms(terms, index, places, years) if usable(t)]
     if subject:
-        return set(sorted(set(subject), key=lambda t: (-idf_weight(index, t), t))[:_SUBJECT_TERMS]), False
+        # Two translations of one English word ("mandate" -> "mandat", "befogenheter") are one
+        # word of the question: the subject is its two most specific words, with their terms.
+        word_of = {t: english for english, swedish in translations for t in index.word_terms(swedish)}
+        ranked = sorted(set(subject), key=lambda t: (-idf_weight(index, t), t))
+        kept = list(dict.fromkeys(word_of.get(t, t) for t in ranked))[:_SUBJECT_TERMS]
+        return {t for t in ranked if word_of.get(t, t) in kept}, False
     # The two most specific English words, each with all its translations: a word is as specific
     # as its commonest Swedish form ("reply" -> "svar", not the rare "besvarad").
     groups = [
