@@ -168,7 +168,7 @@ _STOP = frozenset(
         "gave",
     ]
 )
-CACHE_FORMAT = "9"
+CACHE_FORMAT = "10"
 
 
 _local = threading.local()
@@ -184,8 +184,12 @@ def stemmer(language: str = "swedish") -> snowballstemmer.stemmer:
 
 
 def words(text: str) -> list[str]:
-    # An English possessive is the name's ("Alingsås's"), not a word "s" of its own.
-    return [w.lower() for w in _WORD.findall(_POSSESSIVE.sub("", text))]
+    # An English possessive is the name's ("Alingsås's"), not a word "s" of its own. A PDF glues
+    # a footnote's mark to the word it follows ("gap-analyser7", "kompetensgap9").
+    return [_FOOTNOTE_MARK.sub("", w.lower()) for w in _WORD.findall(_POSSESSIVE.sub("", text))]
+
+
+_FOOTNOTE_MARK = re.compile(r"(?<=[a-zåäöéü]{4})\d{1,2}$")
 
 
 _POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
