@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from .lexical import LexicalIndex, idf_weight, words
+from .lexical import Analyzer, LexicalIndex, idf_weight, words
 from .types import Passage
 
 _YEAR = re.compile(r"(?<![\d-])((?:19|20)\d\d)(?![\d-])")
@@ -366,32 +366,37 @@ def missing_figure(
     chosen = {n for c in choices for n in c}
     aliases = dict(translations)
     own = set(re.findall(r"\d+", question))  # "area 7", "2019": the question's, not the answer's
+    # A share, a sum or a duration is of both the subject's terms: "andel anställda med
+    # eftergymnasial utbildning (51 %)" does not say how many work full time.
+    every = kind in ("share", "money", "duration") and not translated
+    synonyms = {t: set(ts) for ts in translated_terms for t in ts}
     for p in passages[:3]:
         # A figure about another place is not the answer: "Hur stor andel i Askersund" is not
         # answered by Alingsås's share.
-        if not names_places(p, [n for n in places if n not in chosen], aliases) or not all(
-            any(names_places(p, [n], aliases) for n in c) for c in choices
+        if not _names_places(p, [n for n in places if n not in chosen], aliases) or not all(
+            any(_names_places(p, [n], aliases) for n in c) for c in choices
         ):
             continue
         form = _FORMS[kind]
         if kind == "share" and "(%)" in p.chunk.text:
             form = _FORMS["amount"]  # a table of shares says "(%)" once, in its heading
-        # A share, a sum or a duration is of both the subject's terms: "andel anställda med
-        # eftergymnasial utbildning (51 %)" does not say how many work full time.
-        every = kind in ("share", "money", "duration") and not translated
-        same = {t: set(ts) for ts in translated_terms for t in ts}
         pieces = split_sentences(p.chunk.text)
         if len(_TABLE_ROW.findall(p.chunk.text)) >= 2:
             pieces.append(p.chunk.text)  # a table's rows are about its title ("Sjukfrånvaro 2019–2020")
-        if figure_with(pieces, wanted, index, form, own, every, same):
+        if figure_with(pieces, wanted, index, form, own, every, synonyms):
             return False
     return True
 
 
-def names_places(p: Passage, places: Sequence[str], aliases: Mapping[str, Sequence[str]]) -> bool:
+def _names_places(p: Passage, places: Sequence[str], aliases: Mapping[str, Sequence[str]]) -> bool:
     """Whether the passage or its document names each of the places (in any of its forms)."""
     head = f"{p.doc.title} {p.doc.municipality} {p.doc.author} {p.chunk.text}".lower()
     return all(any(_has_name(head, f) for f in [n, *aliases.get(n.lower(), ())]) for n in places)
+
+
+def figure_form(question: str) -> re.Pattern[str]:
+    """The form a figure answering the question takes (a count when it asks for a score)."""
+    return _FORMS[figure_kind(question) or "count"]
 
 
 def figure_kind(question: str) -> str | None:
@@ -458,7 +463,7 @@ def about_documents(english: str) -> bool:
     return english.lower() in _ABOUT_DOCUMENTS
 
 
-def without_document_words(text: str, analyzer) -> str:
+def without_document_words(text: str, analyzer: Analyzer) -> str:
     """`text` without its words for the document itself ("granskningen", "revisorerna"); the
     text itself when it has nothing else."""
     document = set(analyzer.terms(_DOCUMENT_WORDS))
@@ -528,18 +533,18 @@ def figure_with(
     form: re.Pattern[str] | None = None,
     own: set[str] = frozenset(),
     every: bool = False,
-    alternatives: Mapping[str, set[str]] | None = None,
+    synonyms: Mapping[str, set[str]] | None = None,
 ) -> bool:
     """Whether one of the sentences or table rows holds a figure and one of the `wanted` terms.
 
     A leading section number ("## 4 Arbetsmiljö", "3.8.1 Kommentarer") is not a figure; a table
     row's values after its label ("7.3 Arbetsmiljö 18 25") are. With a `form`, the figure must
     have it (a share is "23 %", a cost "500 kronor"), and the question's `own` numbers do not count.
-    With `every`, the piece must hold every wanted term, or one of its `alternatives` (the other
+    With `every`, the piece must hold every wanted term, or one of its `synonyms` (the other
     translations of the same English word).
     """
-    alternatives = alternatives or {}
-    groups = [alternatives.get(t, set()) | {t} for t in wanted]
+    synonyms = synonyms or {}
+    groups = [synonyms.get(t, set()) | {t} for t in wanted]
     for piece in pieces:
         text = _SECTION_NUMBER.sub("", piece)
         if own:
@@ -590,21 +595,18 @@ _SCORE = re.compile(r"\b(score[sd]?|points?|poäng\w*|rating)\b", re.IGNORECASE)
 
 # A figure is digits or a number written out ("fyra medarbetare"); "en"/"ett" are left out, as
 # they are mostly articles.
+_NUMBER_WORDS = "två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio|hundra|tusen"
 _FIGURE = re.compile(
-    r"\d|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio|hundra|tusen"
-    r"|miljon(er)?|miljard(er)?|hälften|dubbelt|samtliga)\b",
-    re.IGNORECASE,
+    rf"\d|\b({_NUMBER_WORDS}|miljon(er)?|miljard(er)?|hälften|dubbelt|samtliga)\b", re.IGNORECASE
 )
 
 
 # A year or a date is when, not how many; PDF text glues footnote marks to a year ("20206" is
 # 2020, note 6), and a date may be written "20230911".
 _YEARLESS = r"(?!(?:19|20)\d\d(?:\d|\d{4})?(?!\d))"
-_NUMBER = (
-    rf"(?:(?<![\d.]){_YEARLESS}\d[\d  ]*(?:[,.]\d+)?"
-    r"|\b(?:två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio|hundra|tusen)\b)"
-)
-_MONEY_OR_SHARE = r"(?:%|procent|kr\b|kronor|tkr|mkr|mnkr|msek|sek\b|milj\w*|mdr|miljard\w*)"
+_NUMBER = rf"(?:(?<![\d.]){_YEARLESS}\d[\d  ]*(?:[,.]\d+)?|\b(?:{_NUMBER_WORDS})\b)"
+_MONEY_UNITS = r"kr\b|kronor|tkr|mkr|mnkr|msek|sek\b|milj\w*|mdr|miljard\w*"
+_MONEY_OR_SHARE = rf"(?:%|procent|{_MONEY_UNITS})"
 _DURATION_Q = re.compile(
     r"\b(how many|hur många) (days?|weeks?|months?|years?|hours?|dagar|veckor|månader|år|timmar)\b"
     r"|\bhow long\b|\bhur lång\b",
@@ -623,9 +625,7 @@ _FORMS: dict[str, re.Pattern[str]] = {
         r"|(en|två|tre) (tredjedel|fjärdedel)(ar)?)\b|\d+ av \d+",
         re.IGNORECASE,
     ),
-    "money": re.compile(
-        rf"{_NUMBER}\s*(?:%|procent|kr\b|kronor|tkr|mkr|mnkr|msek|sek|milj\w*|mdr|miljard\w*)", re.IGNORECASE
-    ),
+    "money": re.compile(rf"{_NUMBER}\s*{_MONEY_OR_SHARE}", re.IGNORECASE),
     "duration": re.compile(
         rf"(?:{_NUMBER}|\b(?:en|ett|ena)\b)\s*(?:dag|dygn|veck|månad|år\b|timm|h\b|minut|termin|heldag|halvdag)"
         r"|\b(heldag|halvdag)",
@@ -635,8 +635,7 @@ _FORMS: dict[str, re.Pattern[str]] = {
     # by "utköp för sammanlagt 16 milj. kr".
     "count": re.compile(
         rf"(?<![\d.,]){_YEARLESS}\d+(?:[  ]\d{{3}})*(?:[,.]\d+)?(?!\d|[,.]\d)(?!\s*{_MONEY_OR_SHARE})"
-        r"|\b(två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio|fyrtio|femtio|hundra|tusen"
-        r"|hälften)\b",
+        rf"|\b({_NUMBER_WORDS}|hälften)\b",
         re.IGNORECASE,
     ),
     # "samtliga nämnder" ("all committees") is no figure of them.

@@ -17,12 +17,11 @@ from dataclasses import dataclass, field, replace
 from .compose import split_sentences
 from .embedding import Embedder
 from .evidence import (
-    _FORMS,
     UNITS,
     about_documents,
     asks_for_figure,
     document_years,
-    figure_kind,
+    figure_form,
     figure_with,
     speaks_of,
     specifics,
@@ -306,7 +305,7 @@ def _boost_figures(
     wanted = (topic_terms(terms, index, names, years) or set(terms)) - set(index.analyzer.terms(UNITS))
     # A score is no year or sum: "sedan 2021 en reviderad rutin för arbetsmiljöarbete" is prose
     # about the subject, "7.3 Arbetsmiljö 18 25" its score. The question's own numbers are not it.
-    form = _FORMS[figure_kind(question) or "count"]
+    form = figure_form(question)
     own = set(re.findall(r"\d+", question))
     return _lift(
         fused,
