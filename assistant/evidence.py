@@ -669,3 +669,51 @@ def missing_reply(question: str, passages: Sequence[Passage]) -> bool:
         if kind in p.chunk.text.lower() and _REPLY_TEXT.search(p.chunk.text):
             return False
     return True
+
+
+# "What did the pulse survey show?": a question for the results of something that happened.
+_ASKS_RESULT = re.compile(
+    r"\bwhat (?:did|does|do|have|has) (?P<en>.+?) (?:show|shown|reveal|revealed|find|found|conclude)\b"
+    r"|\bvad (?:visade|visar|har) (?P<sv>.+?)(?: visat)?(?:\?|$)"
+    r"|\bvilket resultat (?:gav|fick|visade) (?P<sv2>.+?)(?:\?|$)",
+    re.IGNORECASE,
+)
+# Findings of the document itself ("what did the audit find") are its text, not an event's result.
+_DOCUMENT_SUBJECT = re.compile(
+    r"\b(audit\w*|evaluat\w*|review\w*|report\w*|kpmg|skr|kommunkompass\w*|granskning\w*|revisor\w*"
+    r"|utvärdering\w*|utvärderar\w*|rapport\w*)",
+    re.IGNORECASE,
+)
+_RESULT = re.compile(
+    r"\b(visade|visat|visar|resultat\w*|framkom|framkommer|framgick|framgår|uppvisade\w*|uppgick|ökade"
+    r"|minskade|låg på|pekar på)\b|%"
+    r"|\d+(?:,\d+)? procent",
+    re.IGNORECASE,
+)
+_FUTURE = re.compile(
+    r"\b(kommer(?: att)?|ska|skall|planeras|framöver|avser|undersöks|återrapporteras)\b", re.IGNORECASE
+)
+
+
+def missing_result(question: str, passages: Sequence[Passage], topic: set[str], index: LexicalIndex) -> bool:
+    """A question for what something showed, when the passages on it only plan it.
+
+    "What did the first pulse survey in 2022 show?" is not answered by "Pulsmätningarna kommer
+    implementeras under 2022": the documents speak of the survey, but of no result. The answer
+    needs a sentence on the subject that reports an outcome and does not speak of the future.
+    """
+    from .compose import split_sentences
+
+    m = _ASKS_RESULT.search(question)
+    if not m or _DOCUMENT_SUBJECT.search(m.group("en") or m.group("sv") or m.group("sv2") or ""):
+        return False
+    _, names = specifics(question)
+    for p in passages[:3]:
+        # A result is often told a sentence after its subject ("OSA-ronden 2019 ... Det
+        # sammanfattande resultatet visar att ..."): the passage must be on the subject.
+        on_subject = speaks_of(p, topic, index) or any(_has_name(p.chunk.text.lower(), n) for n in names)
+        if on_subject and any(
+            _RESULT.search(s) and not _FUTURE.search(s) for s in split_sentences(p.chunk.text)
+        ):
+            return False
+    return True

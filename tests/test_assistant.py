@@ -485,3 +485,26 @@ def test_words_for_the_document_itself_are_not_searched_for(small_town: Settings
     assert without_document_words("Vad menas med gap-analys i granskningen?", analyzer).split()[-1] == "i"
     assert without_document_words("granskningen", analyzer) == "granskningen"  # nothing else to search
     assert about_documents("Audit") and about_documents("evaluation") and not about_documents("turnover")
+
+
+def test_a_question_for_what_something_showed_needs_a_result_not_a_plan(small_town: Settings) -> None:
+    from dataclasses import replace
+
+    from assistant.evidence import missing_result
+
+    assistant = make_assistant(small_town)
+    index = assistant.retriever.lexical()
+    question = "Vad visade pulsmätningen i Ekby?"
+    r = assistant.retriever.retrieve(question, 5)
+    topic = set(index.analyzer.terms("pulsmätningen"))
+
+    def passage(text: str):
+        return replace(r.passages[0], chunk=replace(r.passages[0].chunk, text=text))
+
+    plan = passage("Pulsmätningen kommer att genomföras under 2024. Cheferna har utbildats inför den.")
+    result = passage("Pulsmätningen genomfördes i maj. Resultatet visade att arbetsbelastningen är hög.")
+    assert missing_result(question, [plan], topic, index)
+    assert not missing_result(question, [result], topic, index)
+    # What the audit itself found is its text, not the result of an event.
+    assert not missing_result("Vad visade granskningen om pulsmätningen?", [plan], topic, index)
+    assert not missing_result("Hur ofta görs pulsmätningen?", [plan], topic, index)
