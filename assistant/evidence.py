@@ -408,8 +408,9 @@ def figure_kind(question: str) -> str | None:
         return "duration"
     if _SHARE_Q.search(question):
         return "share"
-    # "How many measures does the budget name" counts, though a budget is money.
-    if _COUNT_Q.search(question):
+    # "How many measures does the budget name" counts, though a budget is money; "hur många
+    # kronor" is a sum.
+    if _COUNT_Q.search(question) and not _IN_MONEY.search(question):
         return "count"
     if _MONEY_Q.search(question):
         return "money"
@@ -619,6 +620,9 @@ _MONEY_Q = re.compile(
     re.IGNORECASE,
 )
 _COUNT_Q = re.compile(r"\b(how many|hur många)\b", re.IGNORECASE)
+_IN_MONEY = re.compile(
+    r"\b(how many|hur många) (kronor|kr|sek|crowns|euros?|pounds|dollars)\b", re.IGNORECASE
+)
 _FORMS: dict[str, re.Pattern[str]] = {
     "share": re.compile(
         rf"{_NUMBER}\s*(?:%|procent)|\b(hälften|var (annan|tredje|fjärde|femte|tionde)"

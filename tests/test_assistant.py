@@ -316,6 +316,7 @@ def test_an_acronym_or_hyphenated_name_needs_only_the_document_to_hold_it(small_
         # A count, though a budget is money.
         ("How many measures are specified in the budget?", "count"),
         ("Hur många medarbetare finns i Lön och bemanningsenheten?", "count"),
+        ("Hur många kronor får en anställd i friskvårdsbidrag?", "money"),
         ("Hur stor var personalomsättningen?", "amount"),
         ("What was staff turnover in Askersund last year?", "amount"),
         ("Vad var sjukfrånvaron 2020?", "amount"),
