@@ -9,10 +9,10 @@ only given when one document holds all of them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from .lexical import Analyzer, LexicalIndex, idf_weight, words
-from .types import Passage
+from .types import DocumentMeta, Passage
 
 _YEAR = re.compile(r"(?<![\d-])((?:19|20)\d\d)(?![\d-])")
 _NAME = re.compile(r"(?<![\w-])([A-ZÅÄÖ][\wåäöéÅÄÖ-]{3,}|[A-ZÅÄÖ]{2,}[a-zåäö]?)(?![\w-])")
@@ -464,12 +464,21 @@ def about_documents(english: str) -> bool:
     return english.lower() in _ABOUT_DOCUMENTS
 
 
-def without_document_words(text: str, analyzer: Analyzer) -> str:
-    """`text` without its words for the document itself ("granskningen", "revisorerna"); the
-    text itself when it has nothing else."""
-    document = set(analyzer.terms(_DOCUMENT_WORDS))
+def without_document_words(text: str, analyzer: Analyzer, names: Iterable[str] = ()) -> str:
+    """`text` without its words for the document itself ("granskningen", "revisorerna") and the
+    `names` of documents' authors ("KPMG"); the text itself when it has nothing else."""
+    document = set(analyzer.terms(" ".join([_DOCUMENT_WORDS, *names])))
     kept = [w for w in text.split() if not (set(analyzer.terms(w)) or {""}) <= document]
     return " ".join(kept) if kept else text
+
+
+_ACRONYM = re.compile(r"\b(?:[A-ZÅÄÖ]{2,5}|[A-Z][a-z]?[A-Z][a-z]?)\b")
+
+
+def author_names(docs: Iterable[DocumentMeta]) -> set[str]:
+    """The short names of the documents' authors ("KPMG", "SKR", "PwC"), lower-cased: a question
+    that names one names the document, as "the audit" does."""
+    return {m.lower() for d in docs for m in _ACRONYM.findall(d.author)}
 
 
 def _is_proper_name(text: str) -> bool:

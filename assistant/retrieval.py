@@ -20,6 +20,7 @@ from .evidence import (
     UNITS,
     about_documents,
     asks_for_figure,
+    author_names,
     document_years,
     figure_form,
     figure_with,
@@ -141,7 +142,13 @@ class Retriever:
         # Words for the document itself ("the audit", "i granskningen", "the evaluators") choose
         # the document (see _fuse), not the passage: as search terms they lift every passage that
         # names the audit (its background, its method) above the one on the subject.
-        concepts = [c for c in concepts if not about_documents(c.english)]
+        # So do the short names of their authors ("what did KPMG say about ...").
+        lexical = self.mode in ("hybrid", "lexical")
+        metas = {d.meta.doc_id: d.meta for d in self.store.documents()} if lexical else {}
+        authors = author_names(metas.values())
+        concepts = [
+            c for c in concepts if not about_documents(c.english) and c.english.lower() not in authors
+        ]
         groups = [g for c in concepts if (g := index.word_terms(c.swedish))]
         dense: list[Passage] = []
         lexical_hits: list[tuple[Passage, float]] = []
@@ -150,9 +157,8 @@ class Retriever:
             # too (several per word, some loose) lowered MRR on the dev split.
             dense_text = " ".join([text, *expansions]) if self.expand_dense and expansions else text
             dense = self.store.query(self.embedder.embed_query(dense_text), w.depth, filters)
-        lexical_text = without_document_words(" ".join([text, *expansions]), index.analyzer)
-        if self.mode in ("hybrid", "lexical"):
-            metas = {d.meta.doc_id: d.meta for d in self.store.documents()}
+        lexical_text = without_document_words(" ".join([text, *expansions]), index.analyzer, authors)
+        if lexical:
             found = index.search(
                 lexical_text, w.depth, filters or Filters(), metas, groups=groups, group_weight=w.lexicon
             )
@@ -254,6 +260,8 @@ def named_by(question: str, doc: DocumentMeta) -> bool:
             return True
     if doc.year is not None and str(doc.year) in document_years(question):
         return True  # "the 2023 evaluation" is the document of 2023
+    if author_names([doc]) & {w.lower() for w in re.findall(r"\w+", question)}:
+        return True  # "what did PwC find" is PwC's report
     return any(cue.search(question) and doc.doc_type in kinds for cue, kinds in _KIND_CUES)
 
 

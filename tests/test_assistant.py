@@ -509,3 +509,20 @@ def test_a_question_for_what_something_showed_needs_a_result_not_a_plan(small_to
     # What the audit itself found is its text, not the result of an event.
     assert not missing_result("Vad visade granskningen om pulsmätningen?", [plan], topic, index)
     assert not missing_result("Hur ofta görs pulsmätningen?", [plan], topic, index)
+
+
+def test_an_authors_short_name_names_its_document_and_is_not_searched_for(small_town: Settings) -> None:
+    from assistant.evidence import author_names, without_document_words
+    from assistant.retrieval import named_by
+    from assistant.types import DocumentMeta
+
+    audit = DocumentMeta("x", "Granskning av rekrytering", author="PwC, på uppdrag av revisorerna")
+    answer = DocumentMeta("y", "Svar på granskningen", author="Sebastian Aronsson (S)")
+    assert author_names([audit, answer]) == {"pwc"}
+    assert named_by("Vad sa PwC om rekryteringen?", audit) and not named_by("Vad sa PwC?", answer)
+    analyzer = make_assistant(small_town).retriever.lexical().analyzer
+    assert without_document_words("Vad sa PwC om rekryteringen?", analyzer, {"pwc"}).split()[:2] == [
+        "Vad",
+        "sa",
+    ]
+    assert "PwC" not in without_document_words("Vad sa PwC om rekryteringen?", analyzer, {"pwc"})
