@@ -518,7 +518,8 @@ def test_an_authors_short_name_names_its_document_and_is_not_searched_for(small_
 
     audit = DocumentMeta("x", "Granskning av rekrytering", author="PwC, på uppdrag av revisorerna")
     answer = DocumentMeta("y", "Svar på granskningen", author="Sebastian Aronsson (S)")
-    assert author_names([audit, answer]) == {"pwc"}
+    memo = DocumentMeta("z", "Rutin för rekrytering", author="HR-avdelningen")
+    assert author_names([audit, answer, memo]) == {"pwc"}
     assert named_by("Vad sa PwC om rekryteringen?", audit) and not named_by("Vad sa PwC?", answer)
     analyzer = make_assistant(small_town).retriever.lexical().analyzer
     assert without_document_words("Vad sa PwC om rekryteringen?", analyzer, {"pwc"}).split()[:2] == [
