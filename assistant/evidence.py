@@ -551,12 +551,12 @@ def figure_with(
     A leading section number ("## 4 Arbetsmiljö", "3.8.1 Kommentarer") is not a figure; a table
     row's values after its label ("7.3 Arbetsmiljö 18 25") are. With a `form`, the figure must
     have it (a share is "23 %", a cost "500 kronor"), and the question's `own` numbers do not count.
-    With `every`, the piece must hold every wanted term, or one of its `synonyms` (the other
-    translations of the same English word).
+    With `every`, the piece and the next must hold every wanted term, or one of its `synonyms`
+    (the other translations of the same English word).
     """
     synonyms = synonyms or {}
     groups = [synonyms.get(t, set()) | {t} for t in wanted]
-    for piece in pieces:
+    for i, piece in enumerate(pieces):
         text = _SECTION_NUMBER.sub("", piece)
         if own:
             text = re.sub(r"\d+", lambda m: "" if m.group() in own else m.group(), text)
@@ -567,18 +567,25 @@ def figure_with(
         elif not _FIGURE.search(text):
             continue
         found = set(index.analyzer.terms(piece))
-        held = {t for t in wanted if _holds(found, t)}
-        if held and (not every or all(any(a in held or _holds(found, a) for a in g) for g in groups)):
+        if not any(_holds(found, t) for t in wanted):
+            continue
+        if not every:
+            return True
+        # The next sentence may name the rest: "utköp för sammanlagt 16 milj. kr. Det rör sig om
+        # personer som rekryterats till chefsposter".
+        near = found | set(index.analyzer.terms(pieces[i + 1])) if i + 1 < len(pieces) else found
+        if all(any(_holds(near, a) for a in g) for g in groups):
             return True
     return False
 
 
 def _holds(found: set[str], term: str) -> bool:
     """Whether the terms `found` hold `term`, also as a stem of a longer form or a compound's
-    first part ("utköp" for "utköpt", "introduktionskurs" for "introduktion")."""
+    first part ("utköp" for "utköpt", "introduktionskurs" for "introduktion", "chefspost" for
+    "chef")."""
     if term in found:
         return True
-    return len(term) >= 5 and any(
+    return len(term) >= 4 and any(
         len(f) >= 5 and (f.startswith(term) or (term.startswith(f) and len(term) - len(f) <= 2))
         for f in found
     )

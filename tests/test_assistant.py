@@ -527,3 +527,18 @@ def test_an_authors_short_name_names_its_document_and_is_not_searched_for(small_
         "sa",
     ]
     assert "PwC" not in without_document_words("Vad sa PwC om rekryteringen?", analyzer, {"pwc"})
+
+
+def test_a_sum_may_name_the_rest_of_its_subject_in_the_next_sentence(small_town: Settings) -> None:
+    from assistant.evidence import _FORMS, figure_with
+
+    index = make_assistant(small_town).retriever.lexical()
+    wanted = set(index.analyzer.terms("utköp chef"))
+    money = _FORMS["money"]
+    told = ["Kommunen har gjort utköp för sammanlagt 16 milj. kr.", "Det gäller personer på chefsposter."]
+    assert figure_with(told, wanted, index, money, set(), True)
+    other = ["Kommunen har gjort utköp för sammanlagt 16 milj. kr.", "Det gäller flera förvaltningar."]
+    assert not figure_with(other, wanted, index, money, set(), True)
+    # Two sentences on: not the same statement.
+    apart = [told[0], "Det gäller flera förvaltningar.", told[1]]
+    assert not figure_with(apart, wanted, index, money, set(), True)
