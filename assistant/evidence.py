@@ -417,10 +417,11 @@ def figure_kind(question: str) -> str | None:
     return "amount"
 
 
-# Words a quantity question asks *in* ("hur stor andel", "how many points"): not its subject.
+# Words a quantity question asks *in* ("hur stor andel", "how many points") or dates it by
+# ("nyligen", "senaste"): not its subject.
 UNITS = (
     "poäng procent antal andel kronor stor stort många mycket hög höga lång långt"
-    " timmar dygnet dagar veckor månader år pengar medel"
+    " timmar dygnet dagar veckor månader år pengar medel nyligen senaste senast idag numera"
 )
 _SUBJECT_TERMS = 2
 
