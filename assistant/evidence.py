@@ -717,7 +717,9 @@ _FUTURE = re.compile(
 )
 
 
-def missing_result(question: str, passages: Sequence[Passage], topic: set[str], index: LexicalIndex) -> bool:
+def missing_result(
+    question: str, passages: Sequence[Passage], terms: Sequence[str], index: LexicalIndex
+) -> bool:
     """A question for what something showed, when the passages on it only plan it.
 
     "What did the first pulse survey in 2022 show?" is not answered by "Pulsmätningarna kommer
@@ -731,7 +733,8 @@ def missing_result(question: str, passages: Sequence[Passage], topic: set[str], 
     authors = author_names(p.doc for p in passages)  # "what did KPMG find" asks the report
     if not m or _DOCUMENT_SUBJECT.search(subject) or authors & set(words(subject)):
         return False
-    _, names = specifics(question)
+    years, names = specifics(question)
+    topic = topic_terms(terms, index, names, years)
     for p in passages[:3]:
         # A result is often told a sentence after its subject ("OSA-ronden 2019 ... Det
         # sammanfattande resultatet visar att ..."): the passage must be on the subject.

@@ -298,8 +298,8 @@ def _boost_figures(
     fused: list[Passage], question: str, terms: tuple[str, ...], index: LexicalIndex, boost: float
 ) -> list[Passage]:
     """Lift passages with a figure in a sentence or table row that holds the question's subject,
-    for questions answered by a number. `terms` are the question's index terms and, for an English question,
-    every Swedish translation of its words.
+    for questions answered by a number. `terms` are the question's index terms and, for an
+    English question, every Swedish translation of its words.
 
     "How many points did Alingsås get for work environment?" is answered by the score table's
     row "7.3 Arbetsmiljö 18 25", which shares one word with the question and ranks below the

@@ -497,18 +497,18 @@ def test_a_question_for_what_something_showed_needs_a_result_not_a_plan(small_to
     index = assistant.retriever.lexical()
     question = "Vad visade pulsmätningen i Ekby?"
     r = assistant.retriever.retrieve(question, 5)
-    topic = set(index.analyzer.terms("pulsmätningen"))
+    terms = index.analyzer.terms("pulsmätningen")
 
     def passage(text: str):
         return replace(r.passages[0], chunk=replace(r.passages[0].chunk, text=text))
 
     plan = passage("Pulsmätningen kommer att genomföras under 2024. Cheferna har utbildats inför den.")
     result = passage("Pulsmätningen genomfördes i maj. Resultatet visade att arbetsbelastningen är hög.")
-    assert missing_result(question, [plan], topic, index)
-    assert not missing_result(question, [result], topic, index)
+    assert missing_result(question, [plan], terms, index)
+    assert not missing_result(question, [result], terms, index)
     # What the audit itself found is its text, not the result of an event.
-    assert not missing_result("Vad visade granskningen om pulsmätningen?", [plan], topic, index)
-    assert not missing_result("Hur ofta görs pulsmätningen?", [plan], topic, index)
+    assert not missing_result("Vad visade granskningen om pulsmätningen?", [plan], terms, index)
+    assert not missing_result("Hur ofta görs pulsmätningen?", [plan], terms, index)
 
 
 def test_an_authors_short_name_names_its_document_and_is_not_searched_for(small_town: Settings) -> None:
