@@ -11,9 +11,11 @@ from .compose import abstain, compose
 from .errors import InvalidQuestionError
 from .evidence import (
     missing_figure,
+    missing_name,
     missing_reply,
     missing_result,
     missing_specifics,
+    missing_time,
     unknown_words,
 )
 from .glossary import Glossary
@@ -56,6 +58,20 @@ class AbstentionPolicy:
             found.append("no retrieved document is the reply asked about")
         if self.check_specifics and missing_result(question, r.passages, r.query_terms, index):
             found.append("the passages report no result of it")
+        # A follow-up's subject is in the history, not in its own words ("When was it submitted?").
+        own_subject = r.search_text == question
+        if (
+            self.check_specifics
+            and own_subject
+            and missing_name(question, r.passages, r.query_terms, index, r.translations)
+        ):
+            found.append("the passages name no one of the kind asked for")
+        if (
+            self.check_specifics
+            and own_subject
+            and missing_time(question, r.passages, r.query_terms, index, r.translations, r.expansions, lang)
+        ):
+            found.append("the passages give no time for this question")
         if self.check_unknown_words and lang == "sv":
             found += [f"'{w}' does not occur in the documents" for w in unknown_words(question, index)]
         return found

@@ -744,3 +744,165 @@ def missing_result(
         ):
             return False
     return True
+
+
+# "Which company / vilket rekryteringsföretag / which neighbouring municipality": the answer is a
+# name. The class word is kept out of the subject the name must stand with.
+_ASKS_NAME = re.compile(
+    r"\b(?:which|what|vilket|vilken|vilka)\s+(?:[\w-]+\s+){0,2}?(?P<kind>"
+    r"compan(?:y|ies)|firms?|suppliers?|vendors?|software|consultan\w*|systems?|tools?|platforms?"
+    r"|municipalit(?:y|ies)|(?:trade )?unions?|organi[sz]ations?"
+    r"|\w*företag(?:et|en)?|\w*leverantör\w*|\w*konsult\w*|\w*kommun(?:er|en|erna)?|\w*bolag\w*"
+    r"|fackförbund\w*|fack(?:et|en)?|\w*system(?:et|en)?|verktyg\w*|plattform\w*)\b",
+    re.IGNORECASE,
+)
+# A capitalised word inside a sentence, or an acronym: Swedish capitalises names only.
+_PROPER = re.compile(r"(?<![\w-])([A-ZÅÄÖ][\wåäöéÅÄÖ-]{2,}|[A-ZÅÄÖ]{2,}\w*)")
+# "HR-avdelningen", "KS", "HR" abbreviate bodies and terms; they name no company or place.
+_NOT_PROPER = re.compile(r"[A-ZÅÄÖ]{2,}-[a-zåäö]|[A-ZÅÄÖ]{2}$")
+# "(Alingsås Tidning 20230911)" cites a source; its name is not what the sentence is about.
+_SOURCE_REFERENCE = re.compile(r"\([^()]*\d[^()]*\)")
+
+
+def proper_names(sentence: str) -> list[str]:
+    """The names a sentence holds: capitalised words other than its first, and acronyms."""
+    text = _SOURCE_REFERENCE.sub(" ", sentence)
+    lead = len(text) - len(text.lstrip(" •-–*#0123456789.)("))
+    return [
+        m.group(1) for m in _PROPER.finditer(text) if m.start() > lead and not _NOT_PROPER.match(m.group(1))
+    ]
+
+
+def missing_name(
+    question: str,
+    passages: Sequence[Passage],
+    terms: Sequence[str],
+    index: LexicalIndex,
+    translations: Sequence[tuple[str, Sequence[str]]] = (),
+) -> bool:
+    """A "which company / vilket system" question whose passages name none where they speak of it.
+
+    "Which company does Alingsås use for background checks?" is not answered by the passage on
+    background checks when it names no company: quoting it would answer a different question.
+    The answer needs a sentence holding one of the question's terms and a name the question does
+    not hold itself. Any term will do, not the two most specific: a name is often introduced in
+    other words ("goda exempel" for "förebilder").
+    """
+    from .compose import split_sentences
+
+    m = _ASKS_NAME.search(question)
+    if not m or _OR.search(question):  # "Alingsås or Askersund?" names its own answers
+        return False
+    years, names = specifics(question)
+    kind = set(index.analyzer.terms(m.group("kind")))
+    wanted = topic_terms(terms, index, [n for n in names if _is_place_like(n)], years)
+    wanted |= {t for _, swedish in translations for t in index.word_terms(swedish)}
+    wanted -= kind
+    if not wanted:
+        return False
+    own = [n.lower() for n in names]
+    for p in passages[:3]:
+        for sentence in split_sentences(p.chunk.text):
+            if not any(_holds(set(index.analyzer.terms(sentence)), t) for t in wanted):
+                continue
+            for name in proper_names(sentence):
+                n = name.lower()
+                if not any(_has_name(n, o) or _has_name(o, n) for o in own):
+                    return False
+    return True
+
+
+# "När / when / on what date / by when": the answer is a time.
+_ASKS_WHEN = re.compile(
+    r"^(?:\w+\s+)?(?:when|när)\b|\b(?:what|which|vilket|vilken)\s+(?:date|datum|year|år|month|månad)\b"
+    r"|\b(?:and|och)\s+(?:by\s+)?(?:when|när)\b|\bby when\b",
+    re.IGNORECASE,
+)
+# "On what date / vilket datum / exactly when": a day, not a year or a season.
+_ASKS_DAY = re.compile(r"\b(?:what|which|vilket) (?:date|datum)\b|\bexact(?:ly)? when\b|\bexakt när\b", re.I)
+_MONTHS = (
+    "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+    "|january|february|march|may|june|july|august|october"
+)
+_TIME = re.compile(
+    rf"(?<!\d)(?:19|20)\d\d(?!\d\d)|\b(?:{_MONTHS})\b|\b(?:vår|höst|sommar|vinter)(?:en|terminen)?\b"
+    r"|\b(?:i (?:slutet|början|mitten) av|under|inför|till|inom|senast|vid) (?:året|årets|nästa år"
+    r"|\w*terminen|\w*perioden)\b|\bårets (?:slut|början)\b|\bårsskiftet\b|\bkvartal\w*|\btertial\w*"
+    r"|\bhalvår\w*|\bvecka \d+",
+    re.IGNORECASE,
+)
+_DAY = re.compile(
+    rf"\b\d{{4}}-\d\d-\d\d\b|\b\d{{1,2}}(?::?e)? (?:{_MONTHS})\b|\b20\d\d[01]\d[0-3]\d\b", re.IGNORECASE
+)
+# A year with a footnote mark glued on ("budget för 2021–20233", "analyser7"): the footnote,
+# elsewhere on the page, gives the source and its date.
+_FOOTNOTE_MARK = re.compile(r"(?<!\d)(?:19|20)\d\d\d(?!\d)|[a-zåäö]{3}\d(?!\d)")
+# "When was it carried out, and how many were interviewed?": the first question is the time's.
+_NEXT_QUESTION = re.compile(
+    r",?\s+(?:and|och)\s+(?=(?:roughly |ungefär )?(?:how|what|who|which|where|why|hur|vad|vem|vilk\w+"
+    r"|varför)\b)",
+    re.IGNORECASE,
+)
+# The time asked for is not what it is the time of.
+_DATE_WORDS = "datum tidpunkt dag månad år vecka exakt"
+_ENGLISH_DATE_WORDS = frozenset("date exactly year month time day".split())
+
+
+def missing_time(
+    question: str,
+    passages: Sequence[Passage],
+    terms: Sequence[str],
+    index: LexicalIndex,
+    translations: Sequence[tuple[str, Sequence[str]]] = (),
+    expansions: Sequence[str] = (),
+    language: str = "sv",
+) -> bool:
+    """A "when / vilket datum" question whose passages give no time where they speak of it.
+
+    "När ska Alingsås nya medarbetarpolicy antas?" is not answered by passages on the policy that
+    give no time; "On what date did the council decide?" is not answered by "under hösten 2023".
+    The answer needs a sentence with the subject (or a name of the question) and a time other
+    than the question's own years. A Swedish question's subject is its two most specific words
+    (as for figures); an English one's is any of its specific words, as its translations are
+    too uncertain to pick two of.
+    """
+    from .compose import split_sentences
+
+    first = _NEXT_QUESTION.split(question)[0]
+    clause = first if _ASKS_WHEN.search(first) else question
+    if not _ASKS_WHEN.search(clause):
+        return False
+    years, names = specifics(clause)
+    places = [n for n in names if _is_place_like(n)]
+    municipalities = {w.lower() for p in passages for w in words(p.doc.municipality)}
+    things = [n.lower() for n in names if n.lower().rstrip("s") not in municipalities]
+    date_words = set(index.analyzer.terms(_DATE_WORDS))
+    translations = [(e, s) for e, s in translations if e.lower() not in _ENGLISH_DATE_WORDS]
+    if clause != question:
+        own = set(index.analyzer.terms(clause)) | {
+            t for e, s in translations if e.lower() in clause.lower() for t in index.word_terms(s)
+        }
+        terms = [t for t in terms if t in own]
+        translations = [(e, s) for e, s in translations if e.lower() in clause.lower()]
+    terms = [t for t in terms if t not in date_words]
+    if language == "en":
+        units = set(index.analyzer.terms(UNITS)) | set(index.analyzer.terms(_DOCUMENT_WORDS))
+        wanted = {t for t in topic_terms(terms, index, places, years) if t not in units and not t.isdigit()}
+    else:
+        wanted = _figure_subject(clause, terms, index, translations, expansions)[0]
+    wanted -= date_words
+    form = _DAY if _ASKS_DAY.search(clause) else _TIME
+    aliases = dict(translations)
+    for p in passages[:3]:
+        if not _names_places(p, places, aliases):
+            continue
+        for sentence in split_sentences(p.chunk.text):
+            dated = _FOOTNOTE_MARK.search(sentence)
+            for year in years:
+                sentence = sentence.replace(year, "")
+            if not (dated or form.search(sentence)):
+                continue
+            found, low = set(index.analyzer.terms(sentence)), sentence.lower()
+            if not wanted or any(_holds(found, t) for t in wanted) or any(_has_name(low, n) for n in things):
+                return False
+    return True

@@ -542,3 +542,62 @@ def test_a_sum_may_name_the_rest_of_its_subject_in_the_next_sentence(small_town:
     # Two sentences on: not the same statement.
     apart = [told[0], "Det gäller flera förvaltningar.", told[1]]
     assert not figure_with(apart, wanted, index, money, set(), True)
+
+
+def test_a_question_for_a_company_needs_a_name_where_the_passages_speak_of_it(small_town: Settings) -> None:
+    from dataclasses import replace
+
+    from assistant.evidence import missing_name, proper_names
+
+    assistant = make_assistant(small_town)
+    index = assistant.retriever.lexical()
+    question = "Vilket företag anlitar Ekby för introduktionsdagen?"
+    r = assistant.retriever.retrieve(question, 5)
+
+    def passage(text: str):
+        return replace(r.passages[0], chunk=replace(r.passages[0].chunk, text=text))
+
+    unnamed = passage("Ekby ordnar sedan 2021 en introduktionsdag för nyanställda.")
+    named = passage("Sedan 2021 leds introduktionsdagen av Nova Utbildning AB åt Ekby.")
+    terms = index.analyzer.terms(question)
+    assert missing_name(question, [unnamed], terms, index)
+    assert not missing_name(question, [named], terms, index)
+    # The question's own names, bodies' abbreviations and cited sources name no company.
+    assert proper_names("Sedan 2021 gör HR-avdelningen kontroller (Ekby Tidning 20230911) i Ekby") == ["Ekby"]
+    # A question that offers its own answers ("Ekby eller Kungsbacka?") is left to the names check.
+    offered = "Vilken kommun ordnar en introduktionsdag, Ekby eller Kungsbacka?"
+    assert not missing_name(offered, [unnamed], index.analyzer.terms(offered), index)
+    # Retrieval on the real index: the audit names no recruitment firm.
+    asked = assistant.ask("Which recruitment company does Ekby use for hiring HR partners?")
+    assert asked.abstained and "the passages name no one of the kind asked for" in asked.notes
+
+
+def test_a_question_for_when_needs_a_time_and_a_date_needs_a_day(small_town: Settings) -> None:
+    from dataclasses import replace
+
+    from assistant.evidence import missing_time
+
+    assistant = make_assistant(small_town)
+    index = assistant.retriever.lexical()
+    r = assistant.retriever.retrieve("När infördes introduktionsdagen?", 5)
+
+    def passage(text: str):
+        return replace(r.passages[0], chunk=replace(r.passages[0].chunk, text=text))
+
+    planned = passage("Kommunen vill införa en introduktionsdag för nyanställda.")
+    season = passage("Introduktionsdagen infördes under hösten 2022 för alla nyanställda.")
+    day = passage("Introduktionsdagen infördes den 3 oktober 2022 för alla nyanställda.")
+
+    def missing(question: str, p) -> bool:
+        return missing_time(question, [p], index.analyzer.terms(question), index)
+
+    assert missing("När infördes introduktionsdagen?", planned)
+    assert not missing("När infördes introduktionsdagen?", season)
+    assert missing("Vilket datum infördes introduktionsdagen?", season)
+    assert not missing("Vilket datum infördes introduktionsdagen?", day)
+    # The question's own year is no answer to it.
+    assert missing("När under 2022 infördes introduktionsdagen?", passage("Introduktionsdagen 2022."))
+    # "When..., and how many...": the time is the first question's.
+    assert not missing("När infördes introduktionsdagen, och hur många deltog?", season)
+    # "when" inside a question that asks something else is no question for a time.
+    assert not missing("Vem håller i introduktionen när någon börjar?", planned)
