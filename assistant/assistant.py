@@ -72,8 +72,11 @@ class AbstentionPolicy:
             and missing_time(question, r.passages, r.query_terms, index, r.translations, r.expansions, lang)
         ):
             found.append("the passages give no time for this question")
-        if self.check_unknown_words and lang == "sv":
-            found += [f"'{w}' does not occur in the documents" for w in unknown_words(question, index)]
+        if self.check_unknown_words:
+            # An English question's subject is in the Swedish terms the glossary gave it: "notice
+            # period" is "uppsägningstid", which the documents never use.
+            swedish = question if lang == "sv" else " ".join(r.expansions)
+            found += [f"'{w}' does not occur in the documents" for w in unknown_words(swedish, index)]
         return found
 
 

@@ -47,6 +47,14 @@ def test_unknown_subject_abstains_with_related_passages(indexed: Settings) -> No
     assert answer.text.startswith("Dokumenten svarar inte på det.")
 
 
+def test_an_english_question_whose_glossary_term_the_documents_never_use_abstains(
+    indexed: Settings,
+) -> None:
+    answer = make_assistant(indexed).ask("What notice period applies when a manager in Tallberg resigns?")
+    assert answer.abstained
+    assert "'uppsägningstid' does not occur in the documents" in answer.notes
+
+
 def test_question_about_another_municipality_abstains(indexed: Settings) -> None:
     answer = make_assistant(indexed).ask("Hur arbetar Göteborg med avslutningssamtal?")
     assert answer.abstained
