@@ -370,6 +370,7 @@ def missing_figure(
     # eftergymnasial utbildning (51 %)" does not say how many work full time.
     every = kind in ("share", "money", "duration") and not translated
     synonyms = {t: set(ts) for ts in translated_terms for t in ts}
+    bodies = {t for t in index.analyzer.terms(question) if _BODY.fullmatch(t)}
     for p in passages[:3]:
         # A figure about another place is not the answer: "Hur stor andel i Askersund" is not
         # answered by Alingsås's share.
@@ -383,9 +384,21 @@ def missing_figure(
         pieces = split_sentences(p.chunk.text)
         if len(_TABLE_ROW.findall(p.chunk.text)) >= 2:
             pieces.append(p.chunk.text)  # a table's rows are about its title ("Sjukfrånvaro 2019–2020")
+        if bodies:
+            # "Personalomsättningen inom socialnämnden": the municipality's total is no figure
+            # for one committee.
+            pieces = [pc for pc in pieces if bodies <= _held(set(index.analyzer.terms(pc)), bodies)]
         if figure_with(pieces, wanted, index, form, own, every, synonyms):
             return False
     return True
+
+
+# A named committee, department or unit ("socialnämnden", "Lön och bemanningsenheten").
+_BODY = re.compile(r"[\wåäö-]{3,}(?:nämnd|förvaltning|avdelning|enhet|styrels)")
+
+
+def _held(found: set[str], terms: set[str]) -> set[str]:
+    return {t for t in terms if _holds(found, t)}
 
 
 def _names_places(p: Passage, places: Sequence[str], aliases: Mapping[str, Sequence[str]]) -> bool:

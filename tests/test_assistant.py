@@ -385,6 +385,8 @@ def test_a_figure_of_the_wrong_kind_or_place_does_not_answer(small_town: Setting
     # Ekby's turnover is no figure for Kungsbacka's, though the audit names Kungsbacka elsewhere.
     assert missing("Hur stor var personalomsättningen i Kungsbacka?")
     assert not missing("Hur stor var personalomsättningen i Ekby?")
+    # Nor is Ekby's total a figure for one of its committees.
+    assert missing("Hur stor var personalomsättningen inom socialnämnden i Ekby?")
 
 
 def test_the_answer_to_an_interpellation_needs_the_reply_itself(small_town: Settings) -> None:
