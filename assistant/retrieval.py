@@ -72,7 +72,7 @@ class FusionWeights:
     depth: int = 40  # candidates taken from each side
     history_boost: float = 0.004  # added to passages of documents the conversation is about
     en_lexical: float = 1.0  # English questions: weight of the lexical side (glossary and lexicon terms)
-    meta_boost: float = 0.008  # added to passages of documents the question names (place, kind)
+    meta_boost: float = 0.008  # added to passages of a document the question names, per way (place, kind…)
     year_boost: float = 0.008  # added to passages holding the question's years next to its subject
     figure_boost: float = 0.016  # "how many"/"what score": added to passages with a figure by its subject
     lexicon: float = 1.0  # English questions: weight of a translated word against a word of the question
@@ -216,10 +216,11 @@ class Retriever:
                     scores[key] += w.history_boost
         if question and self.mode == "hybrid":
             docs = docs_of(list(best.values()))
-            named = {doc_id for doc_id, doc in docs.items() if named_by(question, doc)}
+            # A document named several ways ("KPMG" and "Alingsås") is the one asked about more
+            # surely than one named by its municipality alone.
+            named = {doc_id: named_by(question, doc) for doc_id, doc in docs.items()}
             for key in scores:
-                if key[0] in named:
-                    scores[key] += w.meta_boost
+                scores[key] += w.meta_boost * named.get(key[0], 0)
         ranked = sorted(scores, key=lambda key: -scores[key])
         return [replace(best[key], score=scores[key]) for key in ranked]
 
@@ -244,25 +245,27 @@ _KIND_CUES: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
 _PLACE = re.compile(r"\b([A-ZÅÄÖ][a-zåäöé]{3,})")
 
 
-def named_by(question: str, doc: DocumentMeta) -> bool:
-    """Whether the question names this document's municipality, title word or kind."""
-    for m in _PLACE.finditer(question):
-        word = m.group(1).lower().rstrip("s")
-        if (
-            m.start() > 0
-            and len(word) > 4
-            and (
-                word in doc.municipality.lower()
-                or word in doc.title.lower().split()[:6]
-                or (word == "kommunkompassen" and word in doc.title.lower())
-            )
-        ):
-            return True
-    if doc.year is not None and str(doc.year) in document_years(question):
-        return True  # "the 2023 evaluation" is the document of 2023
-    if author_names([doc]) & {w.lower() for w in re.findall(r"\w+", question)}:
-        return True  # "what did PwC find" is PwC's report
-    return any(cue.search(question) and doc.doc_type in kinds for cue, kinds in _KIND_CUES)
+def named_by(question: str, doc: DocumentMeta) -> int:
+    """How many ways the question names this document: its municipality, a word of its title, its
+    year, its author's short name, its kind. 0 when it does not.
+
+    Each adds to the document's boost: "What did KPMG recommend regarding Alingsås's staff
+    policy?" names every Alingsås document by place, and the audit also by its author.
+    """
+    places = [
+        word
+        for m in _PLACE.finditer(question)
+        if m.start() > 0 and len(word := m.group(1).lower().rstrip("s")) > 4
+    ]
+    title = doc.title.lower()
+    cues = (
+        any(word in doc.municipality.lower() for word in places),
+        any(word in title.split()[:6] or (word == "kommunkompassen" and word in title) for word in places),
+        doc.year is not None and str(doc.year) in document_years(question),  # "the 2023 evaluation"
+        bool(author_names([doc]) & {w.lower() for w in re.findall(r"\w+", question)}),  # "what did PwC find"
+        any(cue.search(question) and doc.doc_type in kinds for cue, kinds in _KIND_CUES),
+    )
+    return sum(cues)
 
 
 def is_followup(question: str) -> bool:

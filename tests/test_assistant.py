@@ -531,6 +531,11 @@ def test_an_authors_short_name_names_its_document_and_is_not_searched_for(small_
     memo = DocumentMeta("z", "Rutin för rekrytering", author="HR-avdelningen")
     assert author_names([audit, answer, memo]) == {"pwc"}
     assert named_by("Vad sa PwC om rekryteringen?", audit) and not named_by("Vad sa PwC?", answer)
+    # Each way of naming a document counts: by place and by author beats by place alone.
+    audit_there = DocumentMeta("a", "Granskning", "Tallbergs kommun", author="PwC, på uppdrag av revisorerna")
+    memo_there = DocumentMeta("m", "Rutin för rekrytering", "Tallbergs kommun", author="HR-avdelningen")
+    question = "What did PwC recommend regarding Tallberg's recruitment?"
+    assert named_by(question, audit_there) == 2 and named_by(question, memo_there) == 1
     analyzer = make_assistant(small_town).retriever.lexical().analyzer
     assert without_document_words("Vad sa PwC om rekryteringen?", analyzer, {"pwc"}).split()[:2] == [
         "Vad",
