@@ -318,13 +318,34 @@ def _boost_figures(
     # about the subject, "7.3 Arbetsmiljö 18 25" its score. The question's own numbers are not it.
     form = figure_form(question)
     own = set(re.findall(r"\d+", question))
-    return _lift(
+    # "Which area scored highest?" names no row: the whole table answers it.
+    lifted = _lift(
         fused,
         boost,
         lambda i, p: (
             i < _FIGURE_DEPTH and figure_with(split_sentences(p.chunk.text), wanted, index, form, own)
         ),
     )
+    if not _SUPERLATIVE.search(question):
+        return lifted
+    # "Which area scored highest?" names no row: the whole table answers it, above the prose on
+    # each area (which the first lift raised too).
+    return _lift(
+        lifted,
+        boost * _RANKING_LIFT,
+        lambda i, p: i < _FIGURE_DEPTH and len(_ROW.findall(p.chunk.text)) >= _TABLE_ROWS,
+    )
+
+
+_SUPERLATIVE = re.compile(
+    r"\b(highest|lowest|best|worst|most|least|top|högst\w*|lägst\w*|bäst\w*|sämst\w*|flest|färrest"
+    r"|full (?:poäng|marks|score)|maxpoäng\w*|max(?:imum)? (?:poäng|points|score))\b",
+    re.IGNORECASE,
+)
+_TABLE_ROWS = 3  # a table, not a sentence with two numbers
+_RANKING_LIFT = 2  # times the figure boost: the one dev question of the kind needed 2 for the top 5
+# A row of a table, numbered or not: "7.3 Arbetsmiljö 18 25", "Dag 1–14 2,8 4,3".
+_ROW = re.compile(r"^.*[^\W\d].*\s\d+(?:[,.]\d+)?\s+\d+(?:[,.]\d+)?\s*$", re.MULTILINE)
 
 
 def _lift(fused: list[Passage], boost: float, holds: Callable[[int, Passage], bool]) -> list[Passage]:

@@ -254,6 +254,11 @@ def test_a_question_for_a_number_lifts_the_table_row_that_holds_it(small_town: S
     other = "Hur arbetar Ekby med arbetsmiljö?"
     kept = _boost_figures(fused, other, retriever.retrieve(other, 10).query_terms, index, 0.016)
     assert kept[0].chunk == prose.chunk
+    # "Which area scored highest?" names no row: the whole table answers it.
+    best = "Vilket område fick högst poäng i Ekby?"
+    prose_first = [replace(prose, score=0.060), replace(total, score=0.050), replace(table, score=0.035)]
+    ranked = _boost_figures(prose_first, best, retriever.retrieve(best, 10).query_terms, index, 0.016)
+    assert ranked[0].chunk == table.chunk
 
 
 def test_a_figure_written_out_in_words_is_a_figure(small_town: Settings) -> None:
