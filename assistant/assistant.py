@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from .compose import abstain, compose
 from .errors import InvalidQuestionError
 from .evidence import (
+    has_sibling,
     missing_figure,
     missing_name,
     missing_reply,
@@ -75,8 +76,15 @@ class AbstentionPolicy:
         if self.check_unknown_words:
             # An English question's subject is in the Swedish terms the glossary gave it: "notice
             # period" is "uppsägningstid", which the documents never use.
-            swedish = question if lang == "sv" else " ".join(r.expansions)
-            found += [f"'{w}' does not occur in the documents" for w in unknown_words(swedish, index)]
+            if lang == "sv":
+                unknown = unknown_words(question, index)
+            else:
+                # The glossary's word is one Swedish name for the English: a sibling the documents
+                # use ("föräldrapenningen" for "föräldraledighet") may be what they call it.
+                unknown = [
+                    w for w in unknown_words(" ".join(r.expansions), index) if not has_sibling(w, index)
+                ]
+            found += [f"'{w}' does not occur in the documents" for w in unknown]
         return found
 
 

@@ -152,6 +152,16 @@ def unknown_words(question: str, index: LexicalIndex) -> list[str]:
     return out
 
 
+_SIBLING_PREFIX = 7  # letters a compound shares with a document word to be of its family
+
+
+def has_sibling(word: str, index: LexicalIndex) -> bool:
+    """Whether a word of the documents begins as this compound does ("föräldrapenningen" for
+    "föräldraledighet"): the documents speak of its family, if not of it."""
+    prefix = word[:_SIBLING_PREFIX]
+    return len(word) > _SIBLING_PREFIX and any(w.startswith(prefix) for w in index.surface)
+
+
 def _known_compound(word: str, surface: frozenset[str]) -> bool:
     """A compound whose head is a word of the documents and whose first part begins one
     ("löneskillnaden" = "löne-" as in "löner" + "skillnaden")."""
@@ -314,7 +324,16 @@ def _is_place_like(name: str) -> bool:
 
 def _in_surface(name: str, index: LexicalIndex) -> bool:
     parts = re.findall(r"[a-zåäöéü]+", name.lower())
-    return all(p in index.surface or p.rstrip("s") in index.surface for p in parts)
+    # "Kommunkompass" is in the documents as "Kommunkompassen": a long name may be inflected.
+    return all(
+        p in index.surface
+        or p.rstrip("s") in index.surface
+        or (len(p) >= _INFLECTED_NAME and any(w.startswith(p) for w in index.surface))
+        for p in parts
+    )
+
+
+_INFLECTED_NAME = 6
 
 
 def _has_name(text: str, name: str) -> bool:
@@ -725,6 +744,7 @@ _RESULT = re.compile(
     r"|\d+(?:,\d+)? procent",
     re.IGNORECASE,
 )
+_RESULT_WORDS = "resultat resultatet resultaten result results utfall outcome outcomes visar visade show"
 _FUTURE = re.compile(
     r"\b(kommer(?: att)?|ska|skall|planeras|framöver|avser|undersöks|återrapporteras)\b", re.IGNORECASE
 )
@@ -747,11 +767,14 @@ def missing_result(
     if not m or _DOCUMENT_SUBJECT.search(subject) or authors & set(words(subject)):
         return False
     years, names = specifics(question)
-    topic = topic_terms(terms, index, names, years)
+    # "What did the pulse survey results show?": the results are what is asked, not its subject.
+    topic = topic_terms(terms, index, names, years) - set(index.analyzer.terms(_RESULT_WORDS))
+    subjects = [n for n in names if not _is_place_like(n)]
     for p in passages[:3]:
         # A result is often told a sentence after its subject ("OSA-ronden 2019 ... Det
         # sammanfattande resultatet visar att ..."): the passage must be on the subject.
-        on_subject = speaks_of(p, topic, index) or any(_has_name(p.chunk.text.lower(), n) for n in names)
+        # A place is where, not what: "for Alingsås" puts every Alingsås passage on no subject.
+        on_subject = speaks_of(p, topic, index) or any(_has_name(p.chunk.text.lower(), n) for n in subjects)
         if on_subject and any(
             _RESULT.search(s) and not _FUTURE.search(s) for s in split_sentences(p.chunk.text)
         ):

@@ -524,6 +524,15 @@ def test_a_question_for_what_something_showed_needs_a_result_not_a_plan(small_to
     # What the audit itself found is its text, not the result of an event.
     assert not missing_result("Vad visade granskningen om pulsmätningen?", [plan], terms, index)
     assert not missing_result("Hur ofta görs pulsmätningen?", [plan], terms, index)
+    # Naming the place, or the word "results", does not put a passage on the subject: Ekby's score
+    # is no result of the survey.
+    score = passage("Ekby får 456 poäng. Det genomsnittliga resultatet är 475 poäng.")
+    planned = passage("Arbetsmiljöenkäten kommer att genomföras under 2024.")
+    english = "What did the arbetsmiljöenkäten results show for Ekby?"
+    english_terms = [*index.analyzer.terms("arbetsmiljöenkäten"), "result"]
+    assert missing_result(english, [planned, score], english_terms, index)
+    told = passage("Arbetsmiljöenkäten genomfördes i maj. Resultatet visade att arbetsbelastningen är hög.")
+    assert not missing_result(english, [told, score], english_terms, index)
 
 
 def test_an_authors_short_name_names_its_document_and_is_not_searched_for(small_town: Settings) -> None:
@@ -621,3 +630,16 @@ def test_a_question_for_when_needs_a_time_and_a_date_needs_a_day(small_town: Set
     assert not missing("När infördes introduktionsdagen, och hur många deltog?", season)
     # "when" inside a question that asks something else is no question for a time.
     assert not missing("Vem håller i introduktionen när någon börjar?", planned)
+
+
+def test_an_inflected_name_and_a_sibling_compound_are_words_of_the_documents() -> None:
+    from types import SimpleNamespace
+
+    from assistant.evidence import _in_surface, has_sibling
+
+    index = SimpleNamespace(surface=frozenset({"kommunkompassen", "föräldrapenningen", "ale", "uppstå"}))
+    assert _in_surface("Kommunkompass", index) and not _in_surface("Lerum", index)
+    # "Ale" is short: its longer forms are not looked for.
+    assert not _in_surface("Alebo", index)
+    # "föräldraledighet" is of the family of "föräldrapenningen"; "uppsägningstid" of none.
+    assert has_sibling("föräldraledighet", index) and not has_sibling("uppsägningstid", index)
