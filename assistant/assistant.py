@@ -17,6 +17,7 @@ from .evidence import (
     missing_result,
     missing_specifics,
     missing_time,
+    missing_view,
     unknown_words,
 )
 from .glossary import Glossary
@@ -59,6 +60,8 @@ class AbstentionPolicy:
             found.append("no retrieved document is the reply asked about")
         if self.check_specifics and missing_result(question, r.passages, r.query_terms, index):
             found.append("the passages report no result of it")
+        if self.check_specifics and missing_view(question, r.passages, index, r.translations):
+            found.append("the passages tell no view of theirs")
         # A follow-up's subject is in the history, not in its own words ("When was it submitted?").
         own_subject = r.search_text == question
         if (

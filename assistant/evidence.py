@@ -827,9 +827,9 @@ def missing_name(
     from .compose import split_sentences
 
     m = _ASKS_NAME.search(question)
-    if not m or _OR.search(question):  # "Alingsås or Askersund?" names its own answers
-        return False
     years, names = specifics(question)
+    if not m or alternatives(question, names):  # "Alingsås or Askersund?" names its own answers
+        return False
     kind = set(index.analyzer.terms(m.group("kind")))
     wanted = topic_terms(terms, index, [n for n in names if _is_place_like(n)], years)
     wanted |= {t for _, swedish in translations for t in index.word_terms(swedish)}
@@ -940,5 +940,67 @@ def missing_time(
                 continue
             found, low = set(index.analyzer.terms(sentence)), sentence.lower()
             if not wanted or any(_holds(found, t) for t in wanted) or any(_has_name(low, n) for n in things):
+                return False
+    return True
+
+
+# "Vad tycker facket om …", "How do the unions view …": what someone thinks.
+_ASKS_VIEW = re.compile(
+    r"\b(?:what|how)\s+(?:do|does|did)\s+(?P<en>.+?)\s+(?:think|feel|view|regard)\b"
+    r"|\bwhat (?:is|are|was|were) (?P<en2>.+?)(?:'s|s') (?:view|views|position|opinion|stance)\b"
+    r"|\bvad\s+(?:tycker|anser|tyckte|ansåg|menar)\s+(?P<sv>.+?)\s+(?:om|att|kring|angående)\b"
+    r"|\bhur\s+(?:ställer sig|ser)\s+(?P<sv2>.+?)\s+(?:till|på)\b",
+    re.IGNORECASE,
+)
+_EVALUATORS = re.compile(r"\b(evaluators?|utvärderar\w*)\b", re.IGNORECASE)
+_PRONOUNS = frozenset("they de dom you ni we vi it det den".split())
+_OPINION = re.compile(
+    r"\b(anser|ansåg|tycker|tyckte|menar|menade|framför\w*|ställer sig|ställt sig|positiv\w*|negativ\w*"
+    r"|kritisk\w*|kritik\w*|välkomna\w*|efterfrå\w*|önskar|önskemål\w*|uppskatta\w*|upplever|upplevs"
+    r"|synpunkt\w*|stödjer|motsätter|invändning\w*|oro\w*|missnöj\w*|nöjd\w*|anses|uppfattas)\b",
+    re.IGNORECASE,
+)
+# Opinions told without who holds them ("HR-stödet är mycket uppskattat") may be anyone's.
+_UNOWNED_OPINION = re.compile(r"\b(upplevs|anses|uppfattas|uppskatta\w*)\b", re.IGNORECASE)
+
+
+def missing_view(
+    question: str,
+    passages: Sequence[Passage],
+    index: LexicalIndex,
+    translations: Sequence[tuple[str, Sequence[str]]] = (),
+) -> bool:
+    """A question for what someone thinks, when no passage tells an opinion of theirs.
+
+    "Vad tycker de fackliga organisationerna om centraliseringen?" is not answered by "Fackliga
+    organisationer är alltid med vid chefsrekryteringar": the unions are named, their view is not.
+    The answer needs a sentence with an opinion word ("anser", "kritiska", "upplever") and the
+    one who holds it, or an opinion told without its holder. What the documents' authors think
+    ("What does SKR think…", "the evaluators") is their text, and so exempt.
+    """
+    from .compose import split_sentences
+
+    m = _ASKS_VIEW.search(question)
+    if not m:
+        return False
+    holder = next(g for g in m.groups() if g)
+    authors = author_names(p.doc for p in passages)
+    if (
+        _DOCUMENT_SUBJECT.search(holder)
+        or _EVALUATORS.search(holder)
+        or authors & set(words(holder.lower()))
+        or holder.lower() in _PRONOUNS
+    ):
+        return False
+    terms = {t for t in index.analyzer.terms(holder) if idf_weight(index, t) > 0}
+    terms |= {t for e, s in translations if e.lower() in holder.lower() for t in index.word_terms(s)}
+    if not terms:
+        return False
+    for p in passages[:3]:
+        for sentence in split_sentences(p.chunk.text):
+            if _OPINION.search(sentence) and (
+                _UNOWNED_OPINION.search(sentence)
+                or any(_holds(set(index.analyzer.terms(sentence)), t) for t in terms)
+            ):
                 return False
     return True

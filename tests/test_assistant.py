@@ -643,3 +643,26 @@ def test_an_inflected_name_and_a_sibling_compound_are_words_of_the_documents() -
     assert not _in_surface("Alebo", index)
     # "föräldraledighet" is of the family of "föräldrapenningen"; "uppsägningstid" of none.
     assert has_sibling("föräldraledighet", index) and not has_sibling("uppsägningstid", index)
+
+
+def test_a_question_for_what_someone_thinks_needs_their_view(small_town: Settings) -> None:
+    from dataclasses import replace
+
+    from assistant.evidence import missing_view
+
+    assistant = make_assistant(small_town)
+    index = assistant.retriever.lexical()
+    r = assistant.retriever.retrieve("Vad tycker HR-enheten om introduktionsdagen?", 5)
+
+    def passage(text: str):
+        return replace(r.passages[0], chunk=replace(r.passages[0].chunk, text=text))
+
+    named = passage("HR-enheten har fyra HR-partners som arbetar med introduktionsdagen.")
+    held = passage("HR-enheten anser att introduktionsdagen behöver utvecklas.")
+    unowned = passage("Introduktionsdagen upplevs som mycket värdefull.")
+    question = "Vad tycker HR-enheten om introduktionsdagen?"
+    assert missing_view(question, [named], index)
+    assert not missing_view(question, [held], index)
+    assert not missing_view(question, [unowned], index)
+    # What the documents' authors think is their text: no opinion word needed.
+    assert not missing_view("Vad tycker utvärderarna om introduktionsdagen?", [named], index)
