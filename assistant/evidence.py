@@ -100,6 +100,11 @@ _NOT_NAMES = frozenset(
 )
 
 
+_NEGATED = re.compile(
+    r"\b(?:not|inte|ej|except|utom|rather than|snarare än|istället för|instead of)\s*$", re.IGNORECASE
+)
+
+
 def specifics(question: str) -> tuple[list[str], list[str]]:
     """The years and the names (capitalised words other than the first) a question mentions."""
     years = _YEAR.findall(question)
@@ -111,6 +116,8 @@ def specifics(question: str) -> tuple[list[str], list[str]]:
             continue
         if i == 0 and m.start() < 2 and not word.isupper():
             continue
+        if _NEGATED.search(question[: m.start()]):
+            continue  # "In Alingsås (not Askersund)": not what it asks about
         names.append(word)
     return years, names
 
@@ -129,6 +136,8 @@ _META = (
     "begrepp",
     "innebörd",
     "betydelse",
+    "paragraf",
+    "siffr",
 )
 _MIN_OOV = 10  # short unknown words are mostly verbs and spellings; long ones are the subject
 
@@ -146,7 +155,7 @@ def unknown_words(question: str, index: LexicalIndex) -> list[str]:
         parts = index.analyzer.split(word)
         if len(parts) > 1 and all(p in index.surface for p in parts):
             continue
-        if _known_compound(word, index.surface):
+        if _known_compound(word, index.surface) or _inflected_head(word, index):
             continue
         out.append(word)
     return out
@@ -171,6 +180,19 @@ def _known_compound(word: str, surface: frozenset[str]) -> bool:
             any(w.startswith(modifier.rstrip("s")) for w in surface)
             or _two_words(modifier.rstrip("s"), surface)
         ):
+            return True
+    return False
+
+
+def _inflected_head(word: str, index: LexicalIndex) -> bool:
+    """A compound whose first part is a word of the documents and whose head is an inflection of
+    one ("maxpoängen" = "Max" + "poängen", where the documents say "poäng")."""
+    for i in range(3, len(word) - 3):
+        modifier, head = word[:i], word[i:]
+        if modifier.rstrip("s") not in index.surface and modifier not in index.surface:
+            continue
+        heads = index.analyzer.terms(head)
+        if len(heads) == 1 and heads[0] in index.term_ids and len(heads[0]) >= 4:
             return True
     return False
 
@@ -612,11 +634,18 @@ def figure_with(
     return False
 
 
+_HEAD_LETTERS = 6
+
+
 def _holds(found: set[str], term: str) -> bool:
-    """Whether the terms `found` hold `term`, also as a stem of a longer form or a compound's
+    """Whether the terms `found` hold `term`, also as a stem of a longer form, a compound's
     first part ("utköp" for "utköpt", "introduktionskurs" for "introduktion", "chefspost" for
-    "chef")."""
+    "chef") or a long compound's head ("kompetensförsörjningsprogrammet" for "program")."""
     if term in found:
+        return True
+    # A compound's head: "program" in "kompetensförsörjningsprogrammet", which the analyzer
+    # does not split when it is inflected.
+    if len(term) >= _HEAD_LETTERS and any(term in f for f in found):
         return True
     return len(term) >= 4 and any(
         len(f) >= 5 and (f.startswith(term) or (term.startswith(f) and len(term) - len(f) <= 2))
@@ -881,6 +910,12 @@ _NEXT_QUESTION = re.compile(
 )
 # The time asked for is not what it is the time of.
 _DATE_WORDS = "datum tidpunkt dag månad år vecka exakt"
+_KIND_PREFIX = 6  # "interp" of "interpellationen", "revisi" of "revisionsrapporten"
+# "När planeras nästa utvärdering?" asks of another document than the one retrieved.
+_ANOTHER_DOCUMENT = re.compile(
+    r"\b(nästa|next|kommande|upcoming|nya?|new|another|follow-up|uppföljande|planera\w*|plan(?:s|ned)?)\b",
+    re.IGNORECASE,
+)
 _ENGLISH_DATE_WORDS = frozenset("date exactly year month time day".split())
 
 
@@ -911,7 +946,8 @@ def missing_time(
     years, names = specifics(clause)
     places = [n for n in names if _is_place_like(n)]
     municipalities = {w.lower() for p in passages for w in words(p.doc.municipality)}
-    things = [n.lower() for n in names if n.lower().rstrip("s") not in municipalities]
+    # ("Alingsås", "Askersunds": the place, not a thing the time is of.)
+    things = [n.lower() for n in names if not {n.lower(), n.lower()[:-1]} & municipalities]
     date_words = set(index.analyzer.terms(_DATE_WORDS))
     translations = [(e, s) for e, s in translations if e.lower() not in _ENGLISH_DATE_WORDS]
     if clause != question:
@@ -929,9 +965,19 @@ def missing_time(
     wanted -= date_words
     form = _DAY if _ASKS_DAY.search(clause) else _TIME
     aliases = dict(translations)
+    low_clause = clause.lower()
     for p in passages[:3]:
         if not _names_places(p, places, aliases):
             continue
+        # "Vilket datum är interpellationen från?": the document's own date answers a question
+        # about the document.
+        kind = [w[:_KIND_PREFIX] for w in words(p.doc.doc_type.lower()) if len(w) >= _KIND_PREFIX]
+        if (
+            (_DOCUMENT_SUBJECT.search(clause) or any(k in low_clause for k in kind))
+            and not _ANOTHER_DOCUMENT.search(clause)
+            and form.search(p.doc.date)
+        ):
+            return False
         for sentence in split_sentences(p.chunk.text):
             dated = _FOOTNOTE_MARK.search(sentence)
             for year in years:

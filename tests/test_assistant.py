@@ -464,6 +464,10 @@ def test_a_subject_term_stands_in_its_longer_forms_but_not_in_a_shorter_word() -
     assert _holds({"utköp"}, "utköpt")
     # "Personal- och kompetensförsörjningsprogrammet" says nothing of staff turnover.
     assert not _holds({"personal"}, "personalomsättning")
+    # A long compound's head, which the analyzer leaves unsplit when it is inflected; a short
+    # word is not looked for inside others.
+    assert _holds({"kompetensförsörjningsprogrammet"}, "program")
+    assert not _holds({"kommunchefen"}, "chef") and not _holds({"kommunchefen"}, "mun")
     assert _DATE.sub("", "lanserades 31 augusti 2023") == "lanserades  2023"
     # A spelt-out name is a name, not what a question counts; a hyphenated term is a subject.
     assert _is_proper_name("Sveriges Kommuner och Regioner")
@@ -666,3 +670,40 @@ def test_a_question_for_what_someone_thinks_needs_their_view(small_town: Setting
     assert not missing_view(question, [unowned], index)
     # What the documents' authors think is their text: no opinion word needed.
     assert not missing_view("Vad tycker utvärderarna om introduktionsdagen?", [named], index)
+
+
+def test_a_name_the_question_rules_out_is_none_it_asks_about() -> None:
+    from assistant.evidence import specifics
+
+    assert specifics("In Alingsås (not Askersund), who writes the staff statistics?")[1] == ["Alingsås"]
+    assert specifics("Vad gör Alingsås, snarare än Askersund, med avslutningssamtal?")[1] == ["Alingsås"]
+
+
+def test_a_compound_of_document_words_in_another_inflection_is_known(small_town: Settings) -> None:
+    from assistant.evidence import unknown_words
+
+    index = make_assistant(small_town).retriever.lexical()
+    # "Max" heads the score table and "poäng" is used, though never "poängen".
+    assert unknown_words("Vad var maxpoängen?", index) == []
+    assert unknown_words("Hur lång är uppsägningstiden?", index) == ["uppsägningstiden"]
+
+
+def test_a_question_about_the_document_is_answered_by_its_date(small_town: Settings) -> None:
+    from dataclasses import replace
+
+    from assistant.evidence import missing_time
+
+    assistant = make_assistant(small_town)
+    index = assistant.retriever.lexical()
+    r = assistant.retriever.retrieve("Vilket datum är granskningen från?", 5)
+    undated = replace(
+        r.passages[0], chunk=replace(r.passages[0].chunk, text="Granskningen bygger på intervjuer.")
+    )
+
+    def missing(question: str) -> bool:
+        return missing_time(question, [undated], index.analyzer.terms(question), index)
+
+    # The audit's manifest dates it 2022-05-01.
+    assert not missing("Vilket datum är granskningen från?")
+    # The next audit is another document than this one.
+    assert missing("När planeras nästa granskning?")
