@@ -11,6 +11,7 @@ from .compose import abstain, compose
 from .errors import InvalidQuestionError
 from .evidence import (
     has_sibling,
+    missing_audit_reply,
     missing_figure,
     missing_name,
     missing_reply,
@@ -56,7 +57,9 @@ class AbstentionPolicy:
             question, r.passages, r.query_terms, index, r.translations, r.expansions
         ):
             found.append("the passages hold no figure for this question")
-        if self.check_specifics and missing_reply(question, r.passages):
+        if self.check_specifics and (
+            missing_reply(question, r.passages) or missing_audit_reply(question, r.passages)
+        ):
             found.append("no retrieved document is the reply asked about")
         if self.check_specifics and missing_result(question, r.passages, r.query_terms, index):
             found.append("the passages report no result of it")

@@ -1050,3 +1050,45 @@ def missing_view(
             ):
                 return False
     return True
+
+
+# "How did the executive board respond to the audit's recommendations?": a reply to an audit.
+_TO_AUDIT = re.compile(
+    r"\b(recommendation\w*|rekommendation\w*|audit\w*|granskning\w*|revision\w*|revisor\w*|review\w*)",
+    re.IGNORECASE,
+)
+_RESPONDER = re.compile(
+    r"\b(?:how|what)\s+(?:did|does|has|have)\s+(?P<en>.+?)\s+(?:respond|reply|answer|say in reply)\b"
+    r"|\b(?:vad|hur)\s+(?:svarade|svarar|har)\s+(?P<sv>.+?)\s+(?:svarat\s+)?(?:på|om)\b",
+    re.IGNORECASE,
+)
+# Who may reply, in both languages: the executive board is "kommunstyrelsen", a committee a "nämnd".
+_BODIES = (
+    ("kommunstyrelse", re.compile(r"\b(executive (?:board|committee)|kommunstyrelse\w*)\b", re.I)),
+    ("fullmäktige", re.compile(r"\b(full council|municipal council|\w*fullmäktige\w*)\b", re.I)),
+    ("nämnd", re.compile(r"\b(committee|\w*nämnd\w*)\b", re.I)),
+)
+
+
+def missing_audit_reply(question: str, passages: Sequence[Passage]) -> bool:
+    """A question for how someone answered an audit, when no retrieved document is that answer.
+
+    "How did the Alingsås executive board respond to KPMG's recommendations?" is not answered by
+    the recommendations, nor by Askersund's committee answering its own auditors: the answer
+    must be a reply document of the place asked about, and of the body that the question says
+    replied ("kommunstyrelsen i Askersund" did not; its culture committee did).
+    """
+    m = _RESPONDER.search(question)
+    if not (m and _TO_AUDIT.search(question)):
+        return False
+    responder = m.group("en") or m.group("sv") or ""
+    _, names = specifics(question)
+    places = [n for n in names if _is_place_like(n)]
+    bodies = [swedish for swedish, pattern in _BODIES if pattern.search(responder)]
+    for p in passages:
+        head = f"{p.doc.title} {p.doc.doc_type}"
+        if not _REPLY_TEXT.search(head) or not _names_places(p, places, {}):
+            continue
+        if all(b in p.doc.author.lower() for b in bodies):
+            return False
+    return True

@@ -8,7 +8,10 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 
+from .compose import TEXTS
+from .evidence import _BODIES, _RESPONDER
 from .lexical import Analyzer
 from .recommendations import OPEN_STATUSES, Located, TrackedRecommendation, filter_items, track
 from .store import ChromaStore
@@ -18,8 +21,13 @@ _ABOUT = re.compile(r"rekommend|recommend", re.IGNORECASE)
 _OPEN = re.compile(
     r"\b(open|öppna|kvar|kvarstår|outstanding|unanswered|obesvarade|status|ännu inte|still)\b", re.I
 )
+_PLACE = re.compile(r"(?<!^)\b([A-ZÅÄÖ][a-zåäöé]{4,})")
 _ANSWER = re.compile(r"\b(svar\w*|answer\w*|respon\w*|reply|replied)\b", re.IGNORECASE)
 
+_NO_REPLY = {
+    "en": "No answer to these recommendations is in the documents:",
+    "sv": "Inget svar på de här rekommendationerna finns i dokumenten:",
+}
 STATUS_SV = {
     "answered": "besvarad",
     "partly answered": "delvis besvarad",
@@ -56,6 +64,26 @@ class RecommendationService:
     ) -> list[TrackedRecommendation]:
         return filter_items(self.items(filters), municipality=municipality, open_only=open_only)
 
+    def _by_responder(self, question: str, items: list[TrackedRecommendation]) -> list[TrackedRecommendation]:
+        """Only the answers of the body the question says answered ("Vad svarade kommunstyrelsen
+        på…" is not answered by a committee's reply)."""
+        m = _RESPONDER.search(question)
+        bodies = [b for b, pattern in _BODIES if m and pattern.search(m.group("en") or m.group("sv"))]
+        if not bodies:
+            return items
+        authors = {d.meta.doc_id: d.meta.author.lower() for d in self.store.documents()}
+
+        def by_them(loc: Located) -> bool:
+            return all(b in authors.get(loc.doc_id, "") for b in bodies)
+
+        out = []
+        for i in items:
+            answers = tuple(a for a in i.answers if by_them(a))
+            if answers != i.answers:
+                i = replace(i, answers=answers, status=i.status if answers else "not answered")
+            out.append(i)
+        return out
+
     @staticmethod
     def is_about_recommendations(question: str) -> bool:
         return bool(_ABOUT.search(question)) and bool(_OPEN.search(question) or _ANSWER.search(question))
@@ -66,6 +94,11 @@ class RecommendationService:
         if not items:
             return None
         wanted_open = bool(_OPEN.search(question))
+        # "How did the Alingsås board respond…" is about Alingsås's audits only.
+        places = {w.lower().rstrip("s") for w in _PLACE.findall(question)}
+        local = [i for i in items if any(p in i.audit.municipality.lower() for p in places)]
+        items = local or items
+        items = self._by_responder(question, items)
         topic = _topic_terms(question)
         if topic:
             scored = [(len(topic & set(_ANALYZER.terms(i.recommendation))), i) for i in items]
@@ -103,6 +136,13 @@ class RecommendationService:
                 label = "Follow-up" if lang == "en" else "Uppföljning"
                 line += f"\n  - {label}: ”{_short(item.followup.text)}” [{f_n}]"
             lines.append(line)
+        shown = items[:8]
+        if _ANSWER.search(question) and not wanted_open and not any(i.answers or i.followup for i in shown):
+            # "How did the board respond to the recommendations?" when the documents hold no
+            # answer to them: say so, and show the recommendations as related.
+            lines[0] = TEXTS[lang]["abstain"] + " " + _NO_REPLY[lang]
+            text = re.sub(r" \[\d+\]", "", "\n".join(lines))
+            return Answer(question, text, (), True, lang, related=tuple(citations))
         return Answer(question, "\n".join(lines), tuple(citations), False, lang)
 
 
@@ -151,8 +191,6 @@ def _cite(citations: list[Citation], loc: Located) -> int:
 
 
 def _without(item: TrackedRecommendation, allowed: set[str]) -> TrackedRecommendation:
-    from dataclasses import replace
-
     answers = tuple(a for a in item.answers if a.doc_id in allowed)
     followup = item.followup if item.followup and item.followup.doc_id in allowed else None
     if answers == item.answers and followup is item.followup:

@@ -707,3 +707,22 @@ def test_a_question_about_the_document_is_answered_by_its_date(small_town: Setti
     assert not missing("Vilket datum är granskningen från?")
     # The next audit is another document than this one.
     assert missing("När planeras nästa granskning?")
+
+
+def test_a_question_for_how_an_audit_was_answered_needs_that_bodys_reply(small_town: Settings) -> None:
+    from dataclasses import replace
+
+    from assistant.evidence import missing_audit_reply
+
+    assistant = make_assistant(small_town)
+    question = "Hur svarade kommunstyrelsen i Ekby på granskningen om introduktion?"
+    r = assistant.retriever.retrieve(question, 5)
+    assert missing_audit_reply(question, r.passages)  # the audit is no answer to itself
+
+    def reply_by(author: str):
+        doc = replace(r.passages[0].doc, title="Svar på granskning av introduktion", author=author)
+        return replace(r.passages[0], doc=doc)
+
+    assert not missing_audit_reply(question, [reply_by("Kommunstyrelsen")])
+    assert missing_audit_reply(question, [reply_by("Kultur- och tekniknämnden")])
+    assert not missing_audit_reply("Vad säger granskningen om introduktion?", r.passages)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import tomllib
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -350,6 +351,37 @@ def test_seeds_give_six_unanswered_kpmg_and_seven_answered_askersund_recommendat
     assert askersund[6].answers[0].text.endswith("utveckla marknadsföringen av kommunen som arbetsgivare.")
     # Only the stödfunktioner answer refers the matter to the board without a measure of its own.
     assert [r.status for r in askersund] == ["answered"] * 5 + ["partly answered", "answered"]
+
+
+class _SeedStore:
+    """The seeds as the tracker reads them from the store."""
+
+    def __init__(self, docs: list[DocumentText]) -> None:
+        self.docs = {d.meta.doc_id: d for d in docs}
+
+    def fingerprint(self) -> str:
+        return "seeds"
+
+    def documents(self) -> list[SimpleNamespace]:
+        return [SimpleNamespace(meta=d.meta) for d in self.docs.values()]
+
+    def document_text(self, doc_id: str) -> DocumentText:
+        return self.docs[doc_id]
+
+
+def test_a_question_for_an_answer_nobody_gave_is_told_so() -> None:
+    from assistant.tracker import RecommendationService
+
+    service = RecommendationService(_SeedStore(_seeds()))  # type: ignore[arg-type]
+    # Alingsås's audit is in the corpus, but no answer to it.
+    alingsas = service.answer("How did the Alingsås executive board respond to KPMG's recommendations?", "en")
+    assert alingsas is not None and alingsas.abstained and alingsas.citations == ()
+    assert alingsas.text.startswith("The documents don't answer this.") and alingsas.related
+    # Askersund's culture committee answered its auditors; its executive board did not.
+    board = "Vad svarade kommunstyrelsen i Askersund på revisorernas rekommendation om hemsidan?"
+    assert service.answer(board, "sv").abstained  # type: ignore[union-attr]
+    committee = service.answer("Vad svarade nämnden i Askersund på rekommendationen om hemsidan?", "sv")
+    assert committee is not None and not committee.abstained and committee.citations
 
 
 def test_seed_documents_that_are_not_audit_trail_are_ignored() -> None:
