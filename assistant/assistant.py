@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from .compose import abstain, compose
 from .errors import InvalidQuestionError
 from .evidence import (
+    asks_where_in_document,
     has_sibling,
     missing_audit_reply,
     missing_figure,
@@ -53,8 +54,12 @@ class AbstentionPolicy:
             found.append(f"best similarity {r.top_dense:.2f} < {self.min_dense:.2f}")
         if self.check_specifics:
             found += missing_specifics(question, r.passages, index, r.query_terms, dict(r.translations))
-        if self.check_figures and missing_figure(
-            question, r.passages, r.query_terms, index, r.translations, r.expansions
+        # "Var i rapporten beskrivs hur många som jobbar på HR?" asks where, not how many.
+        locating = asks_where_in_document(question)
+        if (
+            self.check_figures
+            and not locating
+            and missing_figure(question, r.passages, r.query_terms, index, r.translations, r.expansions)
         ):
             found.append("the passages hold no figure for this question")
         if self.check_specifics and (
@@ -66,7 +71,7 @@ class AbstentionPolicy:
         if self.check_specifics and missing_view(question, r.passages, index, r.translations):
             found.append("the passages tell no view of theirs")
         # A follow-up's subject is in the history, not in its own words ("When was it submitted?").
-        own_subject = r.search_text == question
+        own_subject = r.search_text == question and not locating
         if (
             self.check_specifics
             and own_subject

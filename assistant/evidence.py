@@ -399,7 +399,10 @@ def missing_figure(
     kind = figure_kind(question)
     if kind is None:
         return False
-    wanted, translated = _figure_subject(question, terms, index, translations, expansions)
+    # "Hur är HR-avdelningen uppdelad och hur många jobbar i varje enhet?": the figure is of the
+    # question that asks for it.
+    clause, terms, translations = _own_question(question, _QUANTITY, terms, index, translations, expansions)
+    wanted, translated = _figure_subject(clause, terms, index, translations, expansions)
     translated_terms = [index.word_terms(swedish) for _, swedish in translations]
     _, names = specifics(question)
     places = [n for n in names if _is_place_like(n)]
@@ -908,6 +911,34 @@ _NEXT_QUESTION = re.compile(
     r"|varför)\b)",
     re.IGNORECASE,
 )
+
+
+def _own_question(
+    question: str,
+    asks: re.Pattern[str],
+    terms: Sequence[str],
+    index: LexicalIndex,
+    translations: Sequence[tuple[str, Sequence[str]]],
+    expansions: Sequence[str] = (),
+) -> tuple[str, Sequence[str], Sequence[tuple[str, Sequence[str]]]]:
+    """The part of a two-part question that `asks` for what is checked, with the terms and
+    translations of its own words; the whole question when it has one part or the asking one
+    names no subject of its own ("…, and when is that supposed to be in place?")."""
+    parts = [p for p in _NEXT_QUESTION.split(question) if asks.search(p)]
+    if len(parts) != 1 or parts[0] == question:
+        return question, terms, translations
+    clause = parts[0]
+    low = clause.lower()
+    own_translations = [(e, s) for e, s in translations if e.lower() in low]
+    own = set(index.analyzer.terms(clause)) | {t for _, s in own_translations for t in index.word_terms(s)}
+    # The glossary's terms are not told apart by the part they came from: all of them stay.
+    own |= set(index.analyzer.terms(" ".join(expansions)))
+    own_terms = [t for t in terms if t in own]
+    if not topic_terms(own_terms, index, [], []) and not own_translations:
+        return question, terms, translations
+    return clause, own_terms, own_translations
+
+
 # The time asked for is not what it is the time of.
 _DATE_WORDS = "datum tidpunkt dag månad år vecka exakt"
 _KIND_PREFIX = 6  # "interp" of "interpellationen", "revisi" of "revisionsrapporten"
@@ -939,10 +970,9 @@ def missing_time(
     """
     from .compose import split_sentences
 
-    first = _NEXT_QUESTION.split(question)[0]
-    clause = first if _ASKS_WHEN.search(first) else question
-    if not _ASKS_WHEN.search(clause):
+    if not _ASKS_WHEN.search(question):
         return False
+    clause, terms, translations = _own_question(question, _ASKS_WHEN, terms, index, translations, expansions)
     years, names = specifics(clause)
     places = [n for n in names if _is_place_like(n)]
     municipalities = {w.lower() for p in passages for w in words(p.doc.municipality)}
@@ -950,12 +980,6 @@ def missing_time(
     things = [n.lower() for n in names if not {n.lower(), n.lower()[:-1]} & municipalities]
     date_words = set(index.analyzer.terms(_DATE_WORDS))
     translations = [(e, s) for e, s in translations if e.lower() not in _ENGLISH_DATE_WORDS]
-    if clause != question:
-        own = set(index.analyzer.terms(clause)) | {
-            t for e, s in translations if e.lower() in clause.lower() for t in index.word_terms(s)
-        }
-        terms = [t for t in terms if t in own]
-        translations = [(e, s) for e, s in translations if e.lower() in clause.lower()]
     terms = [t for t in terms if t not in date_words]
     if language == "en":
         units = set(index.analyzer.terms(UNITS)) | set(index.analyzer.terms(_DOCUMENT_WORDS))
@@ -1092,3 +1116,17 @@ def missing_audit_reply(question: str, passages: Sequence[Passage]) -> bool:
         if all(b in p.doc.author.lower() for b in bodies):
             return False
     return True
+
+
+# "Var i KPMG:s rapport beskrivs …", "Which section of the evaluation discusses …": the answer is
+# a place in a document; a figure or a time named in the question is its subject, not asked for.
+_WHERE_IN_DOCUMENT = re.compile(
+    r"^(?:var|where)\s+(?:i|in)\s+(?:the\s+)?(?:[\w:'’-]+\s+){0,2}?(?:rapport\w*|granskning\w*|revision\w*"
+    r"|kommunkompass\w*|utvärdering\w*|dokument\w*|report|audit|evaluation|review|document)"
+    r"|\b(?:which|what|vilket|vilken|i vilket|in which)\s+(?:section|chapter|avsnitt|kapitel|part of the)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_where_in_document(question: str) -> bool:
+    return bool(_WHERE_IN_DOCUMENT.search(question))

@@ -726,3 +726,23 @@ def test_a_question_for_how_an_audit_was_answered_needs_that_bodys_reply(small_t
     assert not missing_audit_reply(question, [reply_by("Kommunstyrelsen")])
     assert missing_audit_reply(question, [reply_by("Kultur- och tekniknämnden")])
     assert not missing_audit_reply("Vad säger granskningen om introduktion?", r.passages)
+
+
+def test_a_two_part_question_checks_the_figure_of_the_part_that_asks_for_it(small_town: Settings) -> None:
+    from assistant.evidence import asks_where_in_document, missing_figure
+
+    assistant = make_assistant(small_town)
+    index = assistant.retriever.lexical()
+
+    def missing(question: str) -> bool:
+        r = assistant.retriever.retrieve(question, 5)
+        return missing_figure(question, r.passages, r.query_terms, index, r.translations)
+
+    # "fyra HR-partners" counts the HR partners the second part asks about.
+    assert not missing("Hur är arbetsmiljön i Ekby och hur många HR-partners arbetar med rekrytering?")
+    assert missing("Hur många HR-partners finns det och hur stor andel av dem arbetar med rekrytering?")
+    # A question for where a document treats something asks for no figure or time of its own.
+    assert asks_where_in_document("Var i rapporten beskrivs hur många som arbetar på HR-enheten?")
+    assert asks_where_in_document("Which part of the KPMG report deals with exit interviews?")
+    assert not asks_where_in_document("Where in Alingsås has full-time employment become the norm?")
+    assert not asks_where_in_document("Which parts of the organisation drove the rise in sick leave?")
