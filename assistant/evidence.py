@@ -139,12 +139,15 @@ _META = (
     "paragraf",
     "siffr",
 )
+# "Jag förbereder ett svar om … – har Alingsås …?": the asker's own errand is not asked about.
+_PREAMBLE = re.compile(r"^[^–:?]*\b(?:jag|vi|mig|oss)\b[^–:?]*[–:]\s*", re.IGNORECASE)
 _MIN_OOV = 10  # short unknown words are mostly verbs and spellings; long ones are the subject
 
 
 def unknown_words(question: str, index: LexicalIndex) -> list[str]:
     """Long Swedish words of the question that the documents never use, not even as compound parts."""
     out = []
+    question = _PREAMBLE.sub("", question)
     for word in re.findall(r"[a-zåäöé]+", question.lower()):
         if len(word) < _MIN_OOV or word in index.surface or any(m in word for m in _META):
             continue
@@ -423,6 +426,8 @@ def missing_figure(
         ):
             continue
         form = _FORMS[kind]
+        if kind == "duration" and _HAS_BEEN.search(question):
+            form = _DURATION_OR_SINCE
         if kind == "share" and "(%)" in p.chunk.text:
             form = _FORMS["amount"]  # a table of shares says "(%)" once, in its heading
         pieces = split_sentences(p.chunk.text)
@@ -717,6 +722,8 @@ _FORMS: dict[str, re.Pattern[str]] = {
         r"|\b(heldag|halvdag)",
         re.IGNORECASE,
     ),
+    # "How long has SKR used it?" is answered by "sedan år 2002".
+    "since": re.compile(r"\bsedan\s+(?:år\s+)?(?:19|20)\d\d\b", re.IGNORECASE),
     # A count is no sum of money or share: "how many managers were bought out" is not answered
     # by "utköp för sammanlagt 16 milj. kr".
     "count": re.compile(
@@ -727,6 +734,10 @@ _FORMS: dict[str, re.Pattern[str]] = {
     # "samtliga nämnder" ("all committees") is no figure of them.
     "amount": re.compile(rf"{_NUMBER}|\b(miljon(er)?|miljard(er)?|hälften|dubbelt)\b", re.IGNORECASE),
 }
+
+
+_HAS_BEEN = re.compile(r"\bhow long (?:has|have|had)\b|\bhur länge (?:har|hade)\b", re.IGNORECASE)
+_DURATION_OR_SINCE = re.compile(f"{_FORMS['duration'].pattern}|{_FORMS['since'].pattern}", re.IGNORECASE)
 
 
 _ASKS_REPLY = re.compile(
@@ -896,7 +907,7 @@ _TIME = re.compile(
     rf"(?<!\d)(?:19|20)\d\d(?!\d\d)|\b(?:{_MONTHS})\b|\b(?:vår|höst|sommar|vinter)(?:en|terminen)?\b"
     r"|\b(?:i (?:slutet|början|mitten) av|under|inför|till|inom|senast|vid) (?:året|årets|nästa år"
     r"|\w*terminen|\w*perioden)\b|\bårets (?:slut|början)\b|\bårsskiftet\b|\bkvartal\w*|\btertial\w*"
-    r"|\bhalvår\w*|\bvecka \d+",
+    r"|\bhalvår\w*|\bvecka \d+|\btidpunkt\w*|\bi samband med\b",
     re.IGNORECASE,
 )
 _DAY = re.compile(
@@ -908,7 +919,7 @@ _FOOTNOTE_MARK = re.compile(r"(?<!\d)(?:19|20)\d\d\d(?!\d)|[a-zåäö]{3}\d(?!\d
 # "When was it carried out, and how many were interviewed?": the first question is the time's.
 _NEXT_QUESTION = re.compile(
     r",?\s+(?:and|och)\s+(?=(?:roughly |ungefär )?(?:how|what|who|which|where|why|hur|vad|vem|vilk\w+"
-    r"|varför)\b)",
+    r"|varför)\b)|,\s+(?:and|och)\s+",
     re.IGNORECASE,
 )
 
@@ -920,6 +931,7 @@ def _own_question(
     index: LexicalIndex,
     translations: Sequence[tuple[str, Sequence[str]]],
     expansions: Sequence[str] = (),
+    back_reference: bool = False,
 ) -> tuple[str, Sequence[str], Sequence[tuple[str, Sequence[str]]]]:
     """The part of a two-part question that `asks` for what is checked, with the terms and
     translations of its own words; the whole question when it has one part or the asking one
@@ -934,9 +946,17 @@ def _own_question(
     # The glossary's terms are not told apart by the part they came from: all of them stay.
     own |= set(index.analyzer.terms(" ".join(expansions)))
     own_terms = [t for t in terms if t in own]
-    if not topic_terms(own_terms, index, [], []) and not own_translations:
+    units = set(index.analyzer.terms(UNITS))
+    if (back_reference and _BACK_REFERENCE.search(clause)) or (
+        not topic_terms([t for t in own_terms if t not in units], index, [], []) and not own_translations
+    ):
         return question, terms, translations
     return clause, own_terms, own_translations
+
+
+# "…, and when did that start?": the part names its subject elsewhere.
+# ("det", "den" are also articles: "när fattades det politiska beslutet".)
+_BACK_REFERENCE = re.compile(r"\b(that|this|it|they|them|those|detta|dessa|dem)\b", re.IGNORECASE)
 
 
 # The time asked for is not what it is the time of.
@@ -972,7 +992,9 @@ def missing_time(
 
     if not _ASKS_WHEN.search(question):
         return False
-    clause, terms, translations = _own_question(question, _ASKS_WHEN, terms, index, translations, expansions)
+    clause, terms, translations = _own_question(
+        question, _ASKS_WHEN, terms, index, translations, expansions, back_reference=True
+    )
     years, names = specifics(clause)
     places = [n for n in names if _is_place_like(n)]
     municipalities = {w.lower() for p in passages for w in words(p.doc.municipality)}

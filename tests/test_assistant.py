@@ -746,3 +746,47 @@ def test_a_two_part_question_checks_the_figure_of_the_part_that_asks_for_it(smal
     assert asks_where_in_document("Which part of the KPMG report deals with exit interviews?")
     assert not asks_where_in_document("Where in Alingsås has full-time employment become the norm?")
     assert not asks_where_in_document("Which parts of the organisation drove the rise in sick leave?")
+
+
+def test_since_a_year_answers_how_long_something_has_been(small_town: Settings) -> None:
+    from dataclasses import replace
+
+    from assistant.evidence import missing_figure
+
+    assistant = make_assistant(small_town)
+    index = assistant.retriever.lexical()
+    r = assistant.retriever.retrieve("Hur länge har Ekby haft en introduktionsdag?", 5)
+    since = replace(
+        r.passages[0], chunk=replace(r.passages[0].chunk, text="Ekby har en introduktionsdag sedan år 2002.")
+    )
+
+    def missing(question: str) -> bool:
+        return missing_figure(question, [since], index.analyzer.terms(question), index)
+
+    assert not missing("Hur länge har Ekby haft en introduktionsdag?")
+    # How long it lasts is no year it began.
+    assert missing("Hur lång är introduktionsdagen i Ekby?")
+
+
+def test_the_time_of_a_two_part_question_and_the_askers_errand(small_town: Settings) -> None:
+    from dataclasses import replace
+
+    from assistant.evidence import missing_time, unknown_words
+
+    assistant = make_assistant(small_town)
+    index = assistant.retriever.lexical()
+    r = assistant.retriever.retrieve("När infördes introduktionsdagen?", 5)
+    told = replace(
+        r.passages[0], chunk=replace(r.passages[0].chunk, text="Introduktionsdagen infördes 2021 i Ekby.")
+    )
+
+    def missing(question: str) -> bool:
+        return missing_time(question, [told], index.analyzer.terms(question), index)
+
+    # ", och …" starts another question: the time is the first one's.
+    assert not missing("När infördes introduktionsdagen, och uppskattades den av nyanställda?")
+    # "…, och när började det?": "det" is the first part's subject.
+    assert not missing("Vad är introduktionsdagen i Ekby, och när började detta?")
+    # "Jag förbereder ett svar om …:" is the asker's errand, not a word the documents must hold.
+    assert unknown_words("Jag sammanställer underlag – när infördes dagen?", index) == []
+    assert unknown_words("När sammanställer Ekby underlag?", index) == ["sammanställer"]
