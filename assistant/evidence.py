@@ -863,9 +863,9 @@ def missing_name(
 
     "Which company does Alingsås use for background checks?" is not answered by the passage on
     background checks when it names no company: quoting it would answer a different question.
-    The answer needs a sentence holding one of the question's terms and a name the question does
-    not hold itself. Any term will do, not the two most specific: a name is often introduced in
-    other words ("goda exempel" for "förebilder").
+    The answer needs a sentence holding one of the question's terms and, in it or the next, a name
+    the question does not hold itself. Any term will do, not the two most specific: a name is
+    often introduced in other words ("goda exempel" for "förebilder").
     """
     from .compose import split_sentences
 
@@ -881,10 +881,14 @@ def missing_name(
         return False
     own = [n.lower() for n in names]
     for p in passages[:3]:
-        for sentence in split_sentences(p.chunk.text):
+        sentences = split_sentences(p.chunk.text)
+        for i, sentence in enumerate(sentences):
             if not any(_holds(set(index.analyzer.terms(sentence)), t) for t in wanted):
                 continue
-            for name in proper_names(sentence):
+            # The names may follow: "Kommunen har två helägda bolag. Av ägardirektiven till
+            # Alingsåshem och Alingsås energi framgår …"
+            following = proper_names(sentences[i + 1]) if i + 1 < len(sentences) else []
+            for name in proper_names(sentence) + following:
                 n = name.lower()
                 if not any(_has_name(n, o) or _has_name(o, n) for o in own):
                     return False

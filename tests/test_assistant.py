@@ -595,6 +595,9 @@ def test_a_question_for_a_company_needs_a_name_where_the_passages_speak_of_it(sm
     terms = index.analyzer.terms(question)
     assert missing_name(question, [unnamed], terms, index)
     assert not missing_name(question, [named], terms, index)
+    # The name may follow in the next sentence.
+    told_after = passage("Ekby ordnar en introduktionsdag för nyanställda. Den leds av Nova Utbildning AB.")
+    assert not missing_name(question, [told_after], terms, index)
     # The question's own names, bodies' abbreviations and cited sources name no company.
     assert proper_names("Sedan 2021 gör HR-avdelningen kontroller (Ekby Tidning 20230911) i Ekby") == ["Ekby"]
     # A question that offers its own answers ("Ekby eller Kungsbacka?") is left to the names check.
