@@ -7,19 +7,21 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from .answer_kinds import (
+    asks_where_in_document,
+    missing_audit_reply,
+    missing_name,
+    missing_time,
+    missing_view,
+)
 from .compose import abstain, compose
 from .errors import InvalidQuestionError
 from .evidence import (
-    asks_where_in_document,
     has_sibling,
-    missing_audit_reply,
     missing_figure,
-    missing_name,
     missing_reply,
     missing_result,
     missing_specifics,
-    missing_time,
-    missing_view,
     unknown_words,
 )
 from .glossary import Glossary

@@ -318,7 +318,6 @@ def _boost_figures(
     # about the subject, "7.3 Arbetsmiljö 18 25" its score. The question's own numbers are not it.
     form = figure_form(question)
     own = set(re.findall(r"\d+", question))
-    # "Which area scored highest?" names no row: the whole table answers it.
     lifted = _lift(
         fused,
         boost,

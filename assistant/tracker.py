@@ -10,8 +10,8 @@ import threading
 from collections.abc import Sequence
 from dataclasses import replace
 
+from .answer_kinds import responding_bodies
 from .compose import TEXTS
-from .evidence import _BODIES, _RESPONDER
 from .lexical import Analyzer
 from .recommendations import OPEN_STATUSES, Located, TrackedRecommendation, filter_items, track
 from .store import ChromaStore
@@ -67,8 +67,7 @@ class RecommendationService:
     def _by_responder(self, question: str, items: list[TrackedRecommendation]) -> list[TrackedRecommendation]:
         """Only the answers of the body the question says answered ("Vad svarade kommunstyrelsen
         på…" is not answered by a committee's reply)."""
-        m = _RESPONDER.search(question)
-        bodies = [b for b, pattern in _BODIES if m and pattern.search(m.group("en") or m.group("sv"))]
+        bodies = responding_bodies(question)
         if not bodies:
             return items
         authors = {d.meta.doc_id: d.meta.author.lower() for d in self.store.documents()}

@@ -580,7 +580,7 @@ def test_a_sum_may_name_the_rest_of_its_subject_in_the_next_sentence(small_town:
 def test_a_question_for_a_company_needs_a_name_where_the_passages_speak_of_it(small_town: Settings) -> None:
     from dataclasses import replace
 
-    from assistant.evidence import missing_name, proper_names
+    from assistant.answer_kinds import missing_name, proper_names
 
     assistant = make_assistant(small_town)
     index = assistant.retriever.lexical()
@@ -611,7 +611,7 @@ def test_a_question_for_a_company_needs_a_name_where_the_passages_speak_of_it(sm
 def test_a_question_for_when_needs_a_time_and_a_date_needs_a_day(small_town: Settings) -> None:
     from dataclasses import replace
 
-    from assistant.evidence import missing_time
+    from assistant.answer_kinds import missing_time
 
     assistant = make_assistant(small_town)
     index = assistant.retriever.lexical()
@@ -655,7 +655,7 @@ def test_an_inflected_name_and_a_sibling_compound_are_words_of_the_documents() -
 def test_a_question_for_what_someone_thinks_needs_their_view(small_town: Settings) -> None:
     from dataclasses import replace
 
-    from assistant.evidence import missing_view
+    from assistant.answer_kinds import missing_view
 
     assistant = make_assistant(small_town)
     index = assistant.retriever.lexical()
@@ -694,7 +694,7 @@ def test_a_compound_of_document_words_in_another_inflection_is_known(small_town:
 def test_a_question_about_the_document_is_answered_by_its_date(small_town: Settings) -> None:
     from dataclasses import replace
 
-    from assistant.evidence import missing_time
+    from assistant.answer_kinds import missing_time
 
     assistant = make_assistant(small_town)
     index = assistant.retriever.lexical()
@@ -715,7 +715,7 @@ def test_a_question_about_the_document_is_answered_by_its_date(small_town: Setti
 def test_a_question_for_how_an_audit_was_answered_needs_that_bodys_reply(small_town: Settings) -> None:
     from dataclasses import replace
 
-    from assistant.evidence import missing_audit_reply
+    from assistant.answer_kinds import missing_audit_reply
 
     assistant = make_assistant(small_town)
     question = "Hur svarade kommunstyrelsen i Ekby på granskningen om introduktion?"
@@ -732,7 +732,8 @@ def test_a_question_for_how_an_audit_was_answered_needs_that_bodys_reply(small_t
 
 
 def test_a_two_part_question_checks_the_figure_of_the_part_that_asks_for_it(small_town: Settings) -> None:
-    from assistant.evidence import asks_where_in_document, missing_figure
+    from assistant.answer_kinds import asks_where_in_document
+    from assistant.evidence import missing_figure
 
     assistant = make_assistant(small_town)
     index = assistant.retriever.lexical()
@@ -774,7 +775,8 @@ def test_since_a_year_answers_how_long_something_has_been(small_town: Settings) 
 def test_the_time_of_a_two_part_question_and_the_askers_errand(small_town: Settings) -> None:
     from dataclasses import replace
 
-    from assistant.evidence import missing_time, unknown_words
+    from assistant.answer_kinds import missing_time
+    from assistant.evidence import unknown_words
 
     assistant = make_assistant(small_town)
     index = assistant.retriever.lexical()

@@ -1,0 +1,329 @@
+"""What kind of answer a question asks for, and whether the passages hold one.
+
+"Which company runs the background checks?" asks for a name, "När ska policyn antas?" for a time,
+"Vad tycker facket?" for someone's view, "How did the board respond to the audit?" for a reply:
+a passage on the subject that lacks that kind of answer does not answer the question. Each check
+here says when the retrieved passages lack it; the abstention policy (assistant.py) turns that
+into "the documents don't answer this". Figures have their own check, in evidence.py.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .evidence import (
+    _DOCUMENT_SUBJECT,
+    _DOCUMENT_WORDS,
+    _REPLY_TEXT,
+    UNITS,
+    _figure_subject,
+    _has_name,
+    _holds,
+    _is_place_like,
+    _names_places,
+    _own_question,
+    alternatives,
+    author_names,
+    specifics,
+    topic_terms,
+)
+from .lexical import LexicalIndex, idf_weight, words
+from .types import Passage
+
+# "Which company / vilket rekryteringsföretag / which neighbouring municipality": the answer is a
+# name. The class word is kept out of the subject the name must stand with.
+_ASKS_NAME = re.compile(
+    r"\b(?:which|what|vilket|vilken|vilka)\s+(?:[\w-]+\s+){0,2}?(?P<kind>"
+    r"compan(?:y|ies)|firms?|suppliers?|vendors?|software|consultan\w*|systems?|tools?|platforms?"
+    r"|municipalit(?:y|ies)|(?:trade )?unions?|organi[sz]ations?"
+    r"|\w*företag(?:et|en)?|\w*leverantör\w*|\w*konsult\w*|\w*kommun(?:er|en|erna)?|\w*bolag\w*"
+    r"|fackförbund\w*|fack(?:et|en)?|\w*system(?:et|en)?|verktyg\w*|plattform\w*)\b",
+    re.IGNORECASE,
+)
+# A capitalised word inside a sentence, or an acronym: Swedish capitalises names only.
+_PROPER = re.compile(r"(?<![\w-])([A-ZÅÄÖ][\wåäöéÅÄÖ-]{2,}|[A-ZÅÄÖ]{2,}\w*)")
+# "HR-avdelningen", "KS", "HR" abbreviate bodies and terms; they name no company or place.
+_NOT_PROPER = re.compile(r"[A-ZÅÄÖ]{2,}-[a-zåäö]|[A-ZÅÄÖ]{2}$")
+# "(Alingsås Tidning 20230911)" cites a source; its name is not what the sentence is about.
+_SOURCE_REFERENCE = re.compile(r"\([^()]*\d[^()]*\)")
+
+
+def proper_names(sentence: str) -> list[str]:
+    """The names a sentence holds: capitalised words other than its first, and acronyms."""
+    text = _SOURCE_REFERENCE.sub(" ", sentence)
+    lead = len(text) - len(text.lstrip(" •-–*#0123456789.)("))
+    return [
+        m.group(1) for m in _PROPER.finditer(text) if m.start() > lead and not _NOT_PROPER.match(m.group(1))
+    ]
+
+
+def missing_name(
+    question: str,
+    passages: Sequence[Passage],
+    terms: Sequence[str],
+    index: LexicalIndex,
+    translations: Sequence[tuple[str, Sequence[str]]] = (),
+) -> bool:
+    """A "which company / vilket system" question whose passages name none where they speak of it.
+
+    "Which company does Alingsås use for background checks?" is not answered by the passage on
+    background checks when it names no company: quoting it would answer a different question.
+    The answer needs a sentence holding one of the question's terms and, in it or the next, a name
+    the question does not hold itself. Any term will do, not the two most specific: a name is
+    often introduced in other words ("goda exempel" for "förebilder").
+    """
+    from .compose import split_sentences
+
+    m = _ASKS_NAME.search(question)
+    years, names = specifics(question)
+    if not m or alternatives(question, names):  # "Alingsås or Askersund?" names its own answers
+        return False
+    kind = set(index.analyzer.terms(m.group("kind")))
+    wanted = topic_terms(terms, index, [n for n in names if _is_place_like(n)], years)
+    wanted |= {t for _, swedish in translations for t in index.word_terms(swedish)}
+    wanted -= kind
+    if not wanted:
+        return False
+    own = [n.lower() for n in names]
+    for p in passages[:3]:
+        sentences = split_sentences(p.chunk.text)
+        for i, sentence in enumerate(sentences):
+            if not any(_holds(set(index.analyzer.terms(sentence)), t) for t in wanted):
+                continue
+            # The names may follow: "Kommunen har två helägda bolag. Av ägardirektiven till
+            # Alingsåshem och Alingsås energi framgår …"
+            following = proper_names(sentences[i + 1]) if i + 1 < len(sentences) else []
+            for name in proper_names(sentence) + following:
+                n = name.lower()
+                if not any(_has_name(n, o) or _has_name(o, n) for o in own):
+                    return False
+    return True
+
+
+# "När / when / on what date / by when": the answer is a time.
+_ASKS_WHEN = re.compile(
+    r"^(?:\w+\s+)?(?:when|när)\b|\b(?:what|which|vilket|vilken)\s+(?:date|datum|year|år|month|månad)\b"
+    r"|\b(?:and|och)\s+(?:by\s+)?(?:when|när)\b|\bby when\b",
+    re.IGNORECASE,
+)
+# "On what date / vilket datum / exactly when": a day, not a year or a season.
+_ASKS_DAY = re.compile(r"\b(?:what|which|vilket) (?:date|datum)\b|\bexact(?:ly)? when\b|\bexakt när\b", re.I)
+_MONTHS = (
+    "januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december"
+    "|january|february|march|may|june|july|august|october"
+)
+_TIME = re.compile(
+    rf"(?<!\d)(?:19|20)\d\d(?!\d\d)|\b(?:{_MONTHS})\b|\b(?:vår|höst|sommar|vinter)(?:en|terminen)?\b"
+    r"|\b(?:i (?:slutet|början|mitten) av|under|inför|till|inom|senast|vid) (?:året|årets|nästa år"
+    r"|\w*terminen|\w*perioden)\b|\bårets (?:slut|början)\b|\bårsskiftet\b|\bkvartal\w*|\btertial\w*"
+    r"|\bhalvår\w*|\bvecka \d+|\btidpunkt\w*|\bi samband med\b",
+    re.IGNORECASE,
+)
+_DAY = re.compile(
+    rf"\b\d{{4}}-\d\d-\d\d\b|\b\d{{1,2}}(?::?e)? (?:{_MONTHS})\b|\b20\d\d[01]\d[0-3]\d\b", re.IGNORECASE
+)
+# A year with a footnote mark glued on ("budget för 2021–20233", "analyser7"): the footnote,
+# elsewhere on the page, gives the source and its date.
+_FOOTNOTE_MARK = re.compile(r"(?<!\d)(?:19|20)\d\d\d(?!\d)|[a-zåäö]{3}\d(?!\d)")
+
+
+# The time asked for is not what it is the time of.
+_DATE_WORDS = "datum tidpunkt dag månad år vecka exakt"
+_KIND_PREFIX = 6  # "interp" of "interpellationen", "revisi" of "revisionsrapporten"
+# "När planeras nästa utvärdering?" asks of another document than the one retrieved.
+_ANOTHER_DOCUMENT = re.compile(
+    r"\b(nästa|next|kommande|upcoming|nya?|new|another|follow-up|uppföljande|planera\w*|plan(?:s|ned)?)\b",
+    re.IGNORECASE,
+)
+_ENGLISH_DATE_WORDS = frozenset("date exactly year month time day".split())
+
+
+def missing_time(
+    question: str,
+    passages: Sequence[Passage],
+    terms: Sequence[str],
+    index: LexicalIndex,
+    translations: Sequence[tuple[str, Sequence[str]]] = (),
+    expansions: Sequence[str] = (),
+    language: str = "sv",
+) -> bool:
+    """A "when / vilket datum" question whose passages give no time where they speak of it.
+
+    "När ska Alingsås nya medarbetarpolicy antas?" is not answered by passages on the policy that
+    give no time; "On what date did the council decide?" is not answered by "under hösten 2023".
+    The answer needs a sentence with the subject (or a name of the question) and a time other
+    than the question's own years. A Swedish question's subject is its two most specific words
+    (as for figures); an English one's is any of its specific words, as its translations are
+    too uncertain to pick two of.
+    """
+    from .compose import split_sentences
+
+    if not _ASKS_WHEN.search(question):
+        return False
+    clause, terms, translations = _own_question(
+        question, _ASKS_WHEN, terms, index, translations, expansions, back_reference=True
+    )
+    years, names = specifics(clause)
+    places = [n for n in names if _is_place_like(n)]
+    municipalities = {w.lower() for p in passages for w in words(p.doc.municipality)}
+    # ("Alingsås", "Askersunds": the place, not a thing the time is of.)
+    things = [n.lower() for n in names if not {n.lower(), n.lower()[:-1]} & municipalities]
+    date_words = set(index.analyzer.terms(_DATE_WORDS))
+    translations = [(e, s) for e, s in translations if e.lower() not in _ENGLISH_DATE_WORDS]
+    terms = [t for t in terms if t not in date_words]
+    if language == "en":
+        units = set(index.analyzer.terms(UNITS)) | set(index.analyzer.terms(_DOCUMENT_WORDS))
+        wanted = {t for t in topic_terms(terms, index, places, years) if t not in units and not t.isdigit()}
+    else:
+        wanted = _figure_subject(clause, terms, index, translations, expansions)[0]
+    wanted -= date_words
+    form = _DAY if _ASKS_DAY.search(clause) else _TIME
+    aliases = dict(translations)
+    low_clause = clause.lower()
+    for p in passages[:3]:
+        if not _names_places(p, places, aliases):
+            continue
+        # "Vilket datum är interpellationen från?": the document's own date answers a question
+        # about the document.
+        kind = [w[:_KIND_PREFIX] for w in words(p.doc.doc_type.lower()) if len(w) >= _KIND_PREFIX]
+        if (
+            (_DOCUMENT_SUBJECT.search(clause) or any(k in low_clause for k in kind))
+            and not _ANOTHER_DOCUMENT.search(clause)
+            and form.search(p.doc.date)
+        ):
+            return False
+        for sentence in split_sentences(p.chunk.text):
+            dated = _FOOTNOTE_MARK.search(sentence)
+            for year in years:
+                sentence = sentence.replace(year, "")
+            if not (dated or form.search(sentence)):
+                continue
+            found, low = set(index.analyzer.terms(sentence)), sentence.lower()
+            if not wanted or any(_holds(found, t) for t in wanted) or any(_has_name(low, n) for n in things):
+                return False
+    return True
+
+
+# "Vad tycker facket om …", "How do the unions view …": what someone thinks.
+_ASKS_VIEW = re.compile(
+    r"\b(?:what|how)\s+(?:do|does|did)\s+(?P<en>.+?)\s+(?:think|feel|view|regard)\b"
+    r"|\bwhat (?:is|are|was|were) (?P<en2>.+?)(?:'s|s') (?:view|views|position|opinion|stance)\b"
+    r"|\bvad\s+(?:tycker|anser|tyckte|ansåg|menar)\s+(?P<sv>.+?)\s+(?:om|att|kring|angående)\b"
+    r"|\bhur\s+(?:ställer sig|ser)\s+(?P<sv2>.+?)\s+(?:till|på)\b",
+    re.IGNORECASE,
+)
+_EVALUATORS = re.compile(r"\b(evaluators?|utvärderar\w*)\b", re.IGNORECASE)
+_PRONOUNS = frozenset("they de dom you ni we vi it det den".split())
+_OPINION = re.compile(
+    r"\b(anser|ansåg|tycker|tyckte|menar|menade|framför\w*|ställer sig|ställt sig|positiv\w*|negativ\w*"
+    r"|kritisk\w*|kritik\w*|välkomna\w*|efterfrå\w*|önskar|önskemål\w*|uppskatta\w*|upplever|upplevs"
+    r"|synpunkt\w*|stödjer|motsätter|invändning\w*|oro\w*|missnöj\w*|nöjd\w*|anses|uppfattas)\b",
+    re.IGNORECASE,
+)
+# Opinions told without who holds them ("HR-stödet är mycket uppskattat") may be anyone's.
+_UNOWNED_OPINION = re.compile(r"\b(upplevs|anses|uppfattas|uppskatta\w*)\b", re.IGNORECASE)
+
+
+def missing_view(
+    question: str,
+    passages: Sequence[Passage],
+    index: LexicalIndex,
+    translations: Sequence[tuple[str, Sequence[str]]] = (),
+) -> bool:
+    """A question for what someone thinks, when no passage tells an opinion of theirs.
+
+    "Vad tycker de fackliga organisationerna om centraliseringen?" is not answered by "Fackliga
+    organisationer är alltid med vid chefsrekryteringar": the unions are named, their view is not.
+    The answer needs a sentence with an opinion word ("anser", "kritiska", "upplever") and the
+    one who holds it, or an opinion told without its holder. What the documents' authors think
+    ("What does SKR think…", "the evaluators") is their text, and so exempt.
+    """
+    from .compose import split_sentences
+
+    m = _ASKS_VIEW.search(question)
+    if not m:
+        return False
+    holder = next(g for g in m.groups() if g)
+    authors = author_names(p.doc for p in passages)
+    if (
+        _DOCUMENT_SUBJECT.search(holder)
+        or _EVALUATORS.search(holder)
+        or authors & set(words(holder.lower()))
+        or holder.lower() in _PRONOUNS
+    ):
+        return False
+    terms = {t for t in index.analyzer.terms(holder) if idf_weight(index, t) > 0}
+    terms |= {t for e, s in translations if e.lower() in holder.lower() for t in index.word_terms(s)}
+    if not terms:
+        return False
+    for p in passages[:3]:
+        for sentence in split_sentences(p.chunk.text):
+            if _OPINION.search(sentence) and (
+                _UNOWNED_OPINION.search(sentence)
+                or any(_holds(set(index.analyzer.terms(sentence)), t) for t in terms)
+            ):
+                return False
+    return True
+
+
+# "How did the executive board respond to the audit's recommendations?": a reply to an audit.
+_TO_AUDIT = re.compile(
+    r"\b(recommendation\w*|rekommendation\w*|audit\w*|granskning\w*|revision\w*|revisor\w*|review\w*)",
+    re.IGNORECASE,
+)
+_RESPONDER = re.compile(
+    r"\b(?:how|what)\s+(?:did|does|has|have)\s+(?P<en>.+?)\s+(?:respond|reply|answer|say in reply)\b"
+    r"|\b(?:vad|hur)\s+(?:svarade|svarar|har)\s+(?P<sv>.+?)\s+(?:svarat\s+)?(?:på|om)\b",
+    re.IGNORECASE,
+)
+# Who may reply, in both languages: the executive board is "kommunstyrelsen", a committee a "nämnd".
+_BODIES = (
+    ("kommunstyrelse", re.compile(r"\b(executive (?:board|committee)|kommunstyrelse\w*)\b", re.I)),
+    ("fullmäktige", re.compile(r"\b(full council|municipal council|\w*fullmäktige\w*)\b", re.I)),
+    ("nämnd", re.compile(r"\b(committee|\w*nämnd\w*)\b", re.I)),
+)
+
+
+def responding_bodies(question: str) -> list[str]:
+    """The bodies a question says answered, in the documents' Swedish: "How did the executive
+    board respond…" -> ["kommunstyrelse"]; [] when it names none."""
+    m = _RESPONDER.search(question)
+    responder = (m.group("en") or m.group("sv") or "") if m else ""
+    return [swedish for swedish, pattern in _BODIES if responder and pattern.search(responder)]
+
+
+def missing_audit_reply(question: str, passages: Sequence[Passage]) -> bool:
+    """A question for how someone answered an audit, when no retrieved document is that answer.
+
+    "How did the Alingsås executive board respond to KPMG's recommendations?" is not answered by
+    the recommendations, nor by Askersund's committee answering its own auditors: the answer
+    must be a reply document of the place asked about, and of the body that the question says
+    replied ("kommunstyrelsen i Askersund" did not; its culture committee did).
+    """
+    if not (_RESPONDER.search(question) and _TO_AUDIT.search(question)):
+        return False
+    _, names = specifics(question)
+    places = [n for n in names if _is_place_like(n)]
+    bodies = responding_bodies(question)
+    for p in passages:
+        head = f"{p.doc.title} {p.doc.doc_type}"
+        if not _REPLY_TEXT.search(head) or not _names_places(p, places, {}):
+            continue
+        if all(b in p.doc.author.lower() for b in bodies):
+            return False
+    return True
+
+
+# "Var i KPMG:s rapport beskrivs …", "Which section of the evaluation discusses …": the answer is
+# a place in a document; a figure or a time named in the question is its subject, not asked for.
+_WHERE_IN_DOCUMENT = re.compile(
+    r"^(?:var|where)\s+(?:i|in)\s+(?:the\s+)?(?:[\w:'’-]+\s+){0,2}?(?:rapport\w*|granskning\w*|revision\w*"
+    r"|kommunkompass\w*|utvärdering\w*|dokument\w*|report|audit|evaluation|review|document)"
+    r"|\b(?:which|what|vilket|vilken|i vilket|in which)\s+(?:section|chapter|avsnitt|kapitel|part of the)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_where_in_document(question: str) -> bool:
+    return bool(_WHERE_IN_DOCUMENT.search(question))
