@@ -369,7 +369,13 @@ def _has_name(text: str, name: str) -> bool:
         # "HR" and "chef" apart.
         return _has_name(text, first)
     # "Askersund" also matches "Askersunds kommun"; "KPMG:s" matches "KPMG".
-    return n in text or n.rstrip("s") in text or any(w.startswith(n[:-1]) for w in words(text) if len(n) > 5)
+    if n in text or n.rstrip("s") in text or any(w.startswith(n[:-1]) for w in words(text) if len(n) > 5):
+        return True
+    # A footnote mark the PDF glued inside a name: "TiB10-organisation" is "TiB-organisation".
+    return any(c.isdigit() for c in text) and n in _GLUED_MARK.sub("", text)
+
+
+_GLUED_MARK = re.compile(r"(?<=[a-zåäö])\d{1,2}(?=[-\s.,;:)]|$)")
 
 
 _QUANTITY = re.compile(
@@ -484,6 +490,7 @@ def figure_kind(question: str) -> str | None:
 UNITS = (
     "poäng procent antal andel kronor stor stort många mycket hög höga lång långt"
     " timmar dygnet dagar veckor månader år pengar medel nyligen senaste senast idag numera"
+    " period perioden jämfört"
 )
 _SUBJECT_TERMS = 2
 

@@ -676,7 +676,11 @@ def test_a_question_for_what_someone_thinks_needs_their_view(small_town: Setting
 
 
 def test_a_name_the_question_rules_out_is_none_it_asks_about() -> None:
-    from assistant.evidence import specifics
+    from assistant.evidence import _has_name, specifics
+
+    # A footnote mark glued inside a name by the PDF does not hide it.
+    assert _has_name("en tib10-organisation har införts.", "TiB-organisation")
+    assert not _has_name("en tib-enhet har införts.", "TiB-organisation")
 
     assert specifics("In Alingsås (not Askersund), who writes the staff statistics?")[1] == ["Alingsås"]
     assert specifics("Vad gör Alingsås, snarare än Askersund, med avslutningssamtal?")[1] == ["Alingsås"]
