@@ -18,6 +18,13 @@ from ingest.pipeline import IngestOptions, ingest
 from ui.cli import main
 
 
+def _with_text(passage, text: str):
+    """The passage with other text: what a check sees in a sentence, without a corpus for it."""
+    from dataclasses import replace
+
+    return replace(passage, chunk=replace(passage.chunk, text=text))
+
+
 @pytest.fixture
 def indexed(settings: Settings, corpus_copy: Path) -> Settings:
     ingest(
@@ -438,7 +445,6 @@ def test_a_compound_of_document_words_is_no_unknown_word() -> None:
 
 
 def test_a_score_is_no_year_and_a_table_row_is_about_the_table_title(small_town: Settings) -> None:
-    from dataclasses import replace
 
     from assistant.evidence import _FORMS, figure_with, missing_figure
 
@@ -452,7 +458,7 @@ def test_a_score_is_no_year_and_a_table_row_is_about_the_table_title(small_town:
     r = assistant.retriever.retrieve(question, 5)
     table = "Tabell 2. Personalomsättning per verksamhet\n\n(%) 2020 2021\n\nSkola 7,0 9,0\n\nVård 2,8 4,3"
     prose = "Personalomsättningen följs upp varje år."
-    as_passage = [replace(r.passages[0], chunk=replace(r.passages[0].chunk, text=t)) for t in (table, prose)]
+    as_passage = [_with_text(r.passages[0], t) for t in (table, prose)]
     assert not missing_figure(question, as_passage[:1], r.query_terms, index, r.translations)
     assert missing_figure(question, as_passage[1:], r.query_terms, index, r.translations)
 
@@ -508,7 +514,6 @@ def test_words_for_the_document_itself_are_not_searched_for(small_town: Settings
 
 
 def test_a_question_for_what_something_showed_needs_a_result_not_a_plan(small_town: Settings) -> None:
-    from dataclasses import replace
 
     from assistant.evidence import missing_result
 
@@ -519,7 +524,7 @@ def test_a_question_for_what_something_showed_needs_a_result_not_a_plan(small_to
     terms = index.analyzer.terms("pulsmätningen")
 
     def passage(text: str):
-        return replace(r.passages[0], chunk=replace(r.passages[0].chunk, text=text))
+        return _with_text(r.passages[0], text)
 
     plan = passage("Pulsmätningen kommer att genomföras under 2024. Cheferna har utbildats inför den.")
     result = passage("Pulsmätningen genomfördes i maj. Resultatet visade att arbetsbelastningen är hög.")
@@ -578,7 +583,6 @@ def test_a_sum_may_name_the_rest_of_its_subject_in_the_next_sentence(small_town:
 
 
 def test_a_question_for_a_company_needs_a_name_where_the_passages_speak_of_it(small_town: Settings) -> None:
-    from dataclasses import replace
 
     from assistant.answer_kinds import missing_name, proper_names
 
@@ -588,7 +592,7 @@ def test_a_question_for_a_company_needs_a_name_where_the_passages_speak_of_it(sm
     r = assistant.retriever.retrieve(question, 5)
 
     def passage(text: str):
-        return replace(r.passages[0], chunk=replace(r.passages[0].chunk, text=text))
+        return _with_text(r.passages[0], text)
 
     unnamed = passage("Ekby ordnar sedan 2021 en introduktionsdag för nyanställda.")
     named = passage("Sedan 2021 leds introduktionsdagen av Nova Utbildning AB åt Ekby.")
@@ -609,7 +613,6 @@ def test_a_question_for_a_company_needs_a_name_where_the_passages_speak_of_it(sm
 
 
 def test_a_question_for_when_needs_a_time_and_a_date_needs_a_day(small_town: Settings) -> None:
-    from dataclasses import replace
 
     from assistant.answer_kinds import missing_time
 
@@ -618,7 +621,7 @@ def test_a_question_for_when_needs_a_time_and_a_date_needs_a_day(small_town: Set
     r = assistant.retriever.retrieve("När infördes introduktionsdagen?", 5)
 
     def passage(text: str):
-        return replace(r.passages[0], chunk=replace(r.passages[0].chunk, text=text))
+        return _with_text(r.passages[0], text)
 
     planned = passage("Kommunen vill införa en introduktionsdag för nyanställda.")
     season = passage("Introduktionsdagen infördes under hösten 2022 för alla nyanställda.")
@@ -653,7 +656,6 @@ def test_an_inflected_name_and_a_sibling_compound_are_words_of_the_documents() -
 
 
 def test_a_question_for_what_someone_thinks_needs_their_view(small_town: Settings) -> None:
-    from dataclasses import replace
 
     from assistant.answer_kinds import missing_view
 
@@ -662,7 +664,7 @@ def test_a_question_for_what_someone_thinks_needs_their_view(small_town: Setting
     r = assistant.retriever.retrieve("Vad tycker HR-enheten om introduktionsdagen?", 5)
 
     def passage(text: str):
-        return replace(r.passages[0], chunk=replace(r.passages[0].chunk, text=text))
+        return _with_text(r.passages[0], text)
 
     named = passage("HR-enheten har fyra HR-partners som arbetar med introduktionsdagen.")
     held = passage("HR-enheten anser att introduktionsdagen behöver utvecklas.")
