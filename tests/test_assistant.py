@@ -698,16 +698,13 @@ def test_a_compound_of_document_words_in_another_inflection_is_known(small_town:
 
 
 def test_a_question_about_the_document_is_answered_by_its_date(small_town: Settings) -> None:
-    from dataclasses import replace
 
     from assistant.answer_kinds import missing_time
 
     assistant = make_assistant(small_town)
     index = assistant.retriever.lexical()
     r = assistant.retriever.retrieve("Vilket datum är granskningen från?", 5)
-    undated = replace(
-        r.passages[0], chunk=replace(r.passages[0].chunk, text="Granskningen bygger på intervjuer.")
-    )
+    undated = _with_text(r.passages[0], "Granskningen bygger på intervjuer.")
 
     def missing(question: str) -> bool:
         return missing_time(question, [undated], index.analyzer.terms(question), index)
@@ -759,16 +756,13 @@ def test_a_two_part_question_checks_the_figure_of_the_part_that_asks_for_it(smal
 
 
 def test_since_a_year_answers_how_long_something_has_been(small_town: Settings) -> None:
-    from dataclasses import replace
 
     from assistant.evidence import missing_figure
 
     assistant = make_assistant(small_town)
     index = assistant.retriever.lexical()
     r = assistant.retriever.retrieve("Hur länge har Ekby haft en introduktionsdag?", 5)
-    since = replace(
-        r.passages[0], chunk=replace(r.passages[0].chunk, text="Ekby har en introduktionsdag sedan år 2002.")
-    )
+    since = _with_text(r.passages[0], "Ekby har en introduktionsdag sedan år 2002.")
 
     def missing(question: str) -> bool:
         return missing_figure(question, [since], index.analyzer.terms(question), index)
@@ -779,7 +773,6 @@ def test_since_a_year_answers_how_long_something_has_been(small_town: Settings) 
 
 
 def test_the_time_of_a_two_part_question_and_the_askers_errand(small_town: Settings) -> None:
-    from dataclasses import replace
 
     from assistant.answer_kinds import missing_time
     from assistant.evidence import unknown_words
@@ -787,9 +780,7 @@ def test_the_time_of_a_two_part_question_and_the_askers_errand(small_town: Setti
     assistant = make_assistant(small_town)
     index = assistant.retriever.lexical()
     r = assistant.retriever.retrieve("När infördes introduktionsdagen?", 5)
-    told = replace(
-        r.passages[0], chunk=replace(r.passages[0].chunk, text="Introduktionsdagen infördes 2021 i Ekby.")
-    )
+    told = _with_text(r.passages[0], "Introduktionsdagen infördes 2021 i Ekby.")
 
     def missing(question: str) -> bool:
         return missing_time(question, [told], index.analyzer.terms(question), index)
