@@ -20,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -30,6 +31,9 @@ from urllib.parse import urlparse
 
 from .errors import AssistantError, IndexMismatchError
 from .types import Chunk, DocumentMeta, DocumentText, Filters, IndexedDocument, Passage
+from .vector_guard import VectorGuard
+
+log = logging.getLogger(__name__)
 
 _EF_SEARCH = 400  # HNSW search breadth: see ChromaStore._open_collections
 _PAGE = 5000  # records per get() page: Chroma's SQLite limits variables per statement
@@ -70,12 +74,17 @@ class ChromaStore:
             self.location = chroma_url
             key = hashlib.sha1(chroma_url.encode()).hexdigest()[:12]
             self._lock_path = (lock_dir or Path.home() / ".cache" / "hrdocs") / f"chroma-{key}.lock"
+            self._guard: VectorGuard | None = None
         else:
             assert index_dir is not None
             index_dir.mkdir(parents=True, exist_ok=True)
+            self._lock_path = index_dir / ".write.lock"
+            # Before Chroma loads anything: put back vector files a killed flush left half written.
+            self._guard = VectorGuard(index_dir, self._lock_path)
+            for done in self._guard.recover():
+                log.warning("Index at %s: %s", index_dir, done)
             self._client = chromadb.PersistentClient(path=str(index_dir), settings=chroma_settings)
             self.location = str(index_dir)
-            self._lock_path = index_dir / ".write.lock"
         self.embedder_id = embedder_id
         self._name = self.name = collection
         self._open_collections()
@@ -139,20 +148,30 @@ class ChromaStore:
                     documents=[c.text for c in chunks[lo:hi]],
                     metadatas=[_chunk_metadata(c, meta, version) for c in chunks[lo:hi]],
                 )
+                self._saved()
             record = _registry_metadata(doc, content_hash, version, len(chunks))
             self._registry.upsert(
                 ids=[meta.doc_id], embeddings=[[1.0]], documents=[doc.text], metadatas=[record]
             )
+            self._saved()
             self._chunks.delete(where={"$and": [{"doc_id": meta.doc_id}, {"version": {"$ne": version}}]})
+            self._saved()
             self._registry_cache = None
         return IndexedDocument(meta, content_hash, len(chunks), version)
+
+    def _saved(self) -> None:
+        """After each write: copy the vector files Chroma just flushed, if it did (vector_guard)."""
+        if self._guard is not None:
+            self._guard.snapshot()
 
     def remove_document(self, doc_id: str) -> bool:
         with self.write_lock():
             found = bool(self._registry.get(ids=[doc_id], include=[])["ids"])
             if found:
                 self._registry.delete(ids=[doc_id])  # the document disappears here, in one write
+                self._saved()
             self._chunks.delete(where={"doc_id": doc_id})
+            self._saved()
             self._registry_cache = None
         return found
 
@@ -163,6 +182,7 @@ class ChromaStore:
                 with suppress(Exception):
                     self._client.delete_collection(name)
             self._open_collections()
+            self._saved()
             self._registry_cache = None
 
     def _open_collections(self) -> None:
@@ -344,6 +364,7 @@ class ChromaStore:
                 elif rec.get("version") != version:
                     self._chunks.delete(where={"$and": [{"doc_id": doc_id}, {"version": version}]})
                     gone += 1
+                self._saved()
             return gone
 
     def repair(self) -> list[str]:
@@ -358,6 +379,7 @@ class ChromaStore:
                 doc_id = problem.split(":", 1)[0]
                 self._registry.delete(ids=[doc_id])
                 self._chunks.delete(where={"doc_id": doc_id})
+                self._saved()
             self._registry_cache = None
         return found
 
