@@ -22,6 +22,7 @@ from .evidence import (
     missing_reply,
     missing_result,
     missing_specifics,
+    subject_elsewhere,
     unknown_words,
 )
 from .glossary import Glossary
@@ -61,13 +62,27 @@ class AbstentionPolicy:
         if (
             self.check_figures
             and not locating
-            and missing_figure(question, r.passages, r.query_terms, index, r.translations, r.expansions)
+            and missing_figure(
+                question,
+                r.passages,
+                r.query_terms,
+                index,
+                r.translations,
+                r.expansions,
+                context="" if r.search_text == question else r.search_text,
+            )
         ):
             found.append("the passages hold no figure for this question")
         if self.check_specifics and (
             missing_reply(question, r.passages) or missing_audit_reply(question, r.passages)
         ):
             found.append("no retrieved document is the reply asked about")
+        if self.check_specifics:
+            elsewhere = subject_elsewhere(
+                question, r.passages, index, r.query_terms, r.translations, r.expansions
+            )
+            if elsewhere:
+                found.append(f"the documents of the place asked about never speak of '{elsewhere}'")
         if self.check_specifics and missing_result(question, r.passages, r.query_terms, index):
             found.append("the passages report no result of it")
         if self.check_specifics and missing_view(question, r.passages, index, r.translations):

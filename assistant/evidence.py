@@ -101,7 +101,9 @@ _NOT_NAMES = frozenset(
 
 
 _NEGATED = re.compile(
-    r"\b(?:not|inte|ej|except|utom|rather than|snarare än|istället för|instead of)\s*$", re.IGNORECASE
+    r"\b(?:not|inte|ej|except|utom|rather than|snarare än|istället för|instead of|apart from|aside from"
+    r"|other than|bortsett från|(?:leaving|setting|putting)(?: the)?)\s*$",
+    re.IGNORECASE,
 )
 
 
@@ -293,6 +295,69 @@ def missing_specifics(
     return problems
 
 
+def subject_elsewhere(
+    question: str,
+    passages: Sequence[Passage],
+    index: LexicalIndex,
+    terms: Sequence[str] = (),
+    translations: Sequence[tuple[str, Sequence[str]]] = (),
+    expansions: Sequence[str] = (),
+) -> str:
+    """A word of the question's subject that the named municipality's documents never use, while
+    a retrieved passage of another municipality's document does ("" when there is none).
+
+    "When did Askersund centralise its HR support?" is about something Alingsås's audit tells
+    ("centralisera HR-stödet"); Askersund's reply never speaks of it, so a passage of the reply
+    that gives a time answers another question.
+    """
+    years, names = specifics(question)
+    municipalities = {p.doc.municipality for p in passages if p.doc.municipality}
+    # "askersund – har de …": a meeting's quick question may not capitalise the place.
+    asked = {w.rstrip("s") for w in words(question.lower())}
+    named = {m for m in municipalities if words(m)[0].rstrip("s") in asked}
+    if len(named) != 1 or alternatives(question, names):
+        return ""
+    place = next(iter(named))
+    own = [p for p in passages if p.doc.municipality == place]
+    if not own:
+        return ""  # missing_specifics speaks of a place no retrieved document is of
+    held_here = set().union(*(index.document_terms(p.doc.doc_id) for p in own))
+    others = [
+        set(index.analyzer.terms(p.chunk.text))
+        for p in passages[:_ELSEWHERE_TOP]
+        if p.doc.municipality != place
+    ]
+    if not others:
+        return ""
+    topic = topic_terms(terms, index, names, years)
+    groups: list[tuple[str, set[str]]] = [
+        (t, {t}) for t in sorted(topic, key=lambda t: -idf_weight(index, t))
+    ]
+    if translations:  # an English word stands for all its translations: one of them is enough
+        groups = [(e, topic_terms(index.word_terms(s), index, names, years)) for e, s in translations]
+    groups += [
+        (x, topic_terms(index.word_terms([x]), index, names, years))
+        for x in expansions
+        if not x[:1].isupper()
+    ]
+    # Words about the documents ("rekommenderade revisorerna") and short words ("någon", "hel")
+    # say nothing of the subject.
+    # Nor do the places themselves (a follow-up's search text holds the place asked before).
+    skip = set(index.analyzer.terms(" ".join([_DOCUMENT_WORDS, _AUDIT_WORDS, *municipalities])))
+    for label, group in groups:
+        group = {t for t in group if len(t) >= _ELSEWHERE_LETTERS and t not in skip}
+        if not group or any(_holds(held_here, t) for t in group):
+            continue
+        if any(_holds(found, t) for found in others for t in group):
+            return label
+    return ""
+
+
+_ELSEWHERE_TOP = 5
+_ELSEWHERE_LETTERS = 6
+_AUDIT_WORDS = "rekommendation rekommenderade rekommenderar svar svarade svarar"
+
+
 _OR = re.compile(r"\b(?:or|eller)\b", re.IGNORECASE)
 _OR_REACH = 4  # words on each side of "or" whose names are the alternatives
 
@@ -389,6 +454,10 @@ _QUANTITY = re.compile(
 )
 
 
+# "Vem samordnar utbildningarna och räknar ut hur många platser som behövs?" asks who.
+_ASKS_WHO = re.compile(r"\s*(?:who|vem|vilka personer)\b", re.IGNORECASE)
+
+
 def missing_figure(
     question: str,
     passages: Sequence[Passage],
@@ -396,21 +465,25 @@ def missing_figure(
     index: LexicalIndex,
     translations: Sequence[tuple[str, Sequence[str]]] = (),
     expansions: Sequence[str] = (),
+    context: str = "",
 ) -> bool:
     """A "how many / hur stor" question whose passages hold no figure next to its subject.
 
     The answer to a quantity is a number in a sentence about the question's subject; when the
     sentences that name the subject have no digits, the passages are about it but do not hold
-    the figure asked for.
+    the figure asked for. A follow-up's `context` is its search text (the question before it,
+    then it): "ok, and how many points did that part get?" names its subject there.
     """
     from .compose import split_sentences
 
     kind = figure_kind(question)
-    if kind is None:
+    if kind is None or _ASKS_WHO.match(question):
         return False
     # "Hur är HR-avdelningen uppdelad och hur många jobbar i varje enhet?": the figure is of the
     # question that asks for it.
-    clause, terms, translations = _own_question(question, _QUANTITY, terms, index, translations, expansions)
+    clause, terms, translations = _own_question(
+        context or question, _QUANTITY, terms, index, translations, expansions, back_reference=bool(context)
+    )
     wanted, translated = _figure_subject(clause, terms, index, translations, expansions)
     translated_terms = [index.word_terms(swedish) for _, swedish in translations]
     _, names = specifics(question)
@@ -490,9 +563,10 @@ def figure_kind(question: str) -> str | None:
 UNITS = (
     "poäng procent antal andel kronor stor stort många mycket hög höga lång långt"
     " timmar dygnet dagar veckor månader år pengar medel nyligen senaste senast idag numera"
-    " period perioden jämfört"
+    " period perioden jämfört max maximalt maximum högst lägst"
 )
 _SUBJECT_TERMS = 2
+_ENGLISH_SUBJECT = True
 
 
 def figure_subject(
@@ -579,6 +653,21 @@ def _figure_subject(
         return t not in units and not t.isdigit()  # "dag 1–14": the 14 is not what is counted
 
     subject = [t for t in topic_terms(terms, index, places, years) if usable(t)]
+    if subject and translations and _ENGLISH_SUBJECT:
+        word_of = {t: english for english, swedish in translations for t in index.word_terms(swedish)}
+        groups_by: dict[str, set[str]] = {}
+        for english, swedish in translations:
+            if english.lower() in _ABOUT_DOCUMENTS:
+                continue
+            g = {t for t in index.word_terms(swedish) if usable(t)}
+            if g and min(idf_weight(index, t) for t in g) >= _TOPIC_IDF:
+                groups_by[english] = g
+        for t in subject:
+            groups_by.setdefault(word_of.get(t, t), set()).add(t)
+        ranked_groups = sorted(
+            groups_by.values(), key=lambda g: (-min(idf_weight(index, t) for t in g), sorted(g))
+        )
+        return {t for g in ranked_groups[:_SUBJECT_TERMS] for t in g}, False
     if subject:
         # Two translations of one English word ("mandate" -> "mandat", "befogenheter") are one
         # word of the question: the subject is its two most specific words, with their terms.

@@ -288,6 +288,7 @@ class LexicalIndex:
         self.matrix = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=tf_matrix.shape)
         self.keys = [(c.doc_id, c.ordinal) for c in self.chunks]
         self._document_texts: dict[str, str] = {}  # filled per document, when asked
+        self._document_terms: dict[str, frozenset[str]] = {}
         # Every word the documents use, unstemmed and split at hyphens and digits ("OSA12-ronden"
         # holds "osa"): to tell a word the corpus never uses from one it uses elsewhere.
         self.surface = frozenset(
@@ -302,6 +303,13 @@ class LexicalIndex:
             texts = (c.text.lower() for c in self.chunks if c.doc_id == doc_id)
             self._document_texts[doc_id] = "\n".join(texts)
         return self._document_texts[doc_id]
+
+    def document_terms(self, doc_id: str) -> frozenset[str]:
+        """One document's index terms: to ask whether it speaks of something anywhere."""
+        cache = self.__dict__.setdefault("_document_terms", {})
+        if doc_id not in cache:
+            cache[doc_id] = frozenset(self.analyzer.terms(self.document_text(doc_id)))
+        return cache[doc_id]
 
     def query_terms(self, text: str) -> list[str]:
         return [t for t in dict.fromkeys(self.analyzer.terms(text)) if t in self.term_ids]

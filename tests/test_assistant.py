@@ -792,3 +792,80 @@ def test_the_time_of_a_two_part_question_and_the_askers_errand(small_town: Setti
     # "Jag förbereder ett svar om …:" is the asker's errand, not a word the documents must hold.
     assert unknown_words("Jag sammanställer underlag – när infördes dagen?", index) == []
     assert unknown_words("När sammanställer Ekby underlag?", index) == ["sammanställer"]
+
+
+@pytest.fixture
+def two_towns(settings: Settings, tmp_path: Path) -> Settings:
+    """Ekby's audit, which speaks of centralising HR support, and Västby's reply, which does not."""
+    folder = tmp_path / "two-towns"
+    folder.mkdir()
+    filler = "Uppgifterna bygger på intervjuer och dokumentstudier under våren. " * 8
+    (folder / "ekby.md").write_text(
+        "# Granskning av HR-arbetet i Ekby kommun\n\n## 1 Organisation\n\n"
+        f"Ekby beslutade 2020 att centralisera HR-stödet mot förvaltningarna. {filler}\n\n"
+        f"## 2 Heltid\n\nEkby har infört heltid som norm i äldreomsorgen. {filler}\n",
+        encoding="utf-8",
+    )
+    (folder / "vastby.md").write_text(
+        "# Svar på granskning i Västby kommun\n\n"
+        f"Avslutningssamtal dokumenteras i personalsystemet sedan 2021. {filler}\n\n"
+        f"Nämnden ser över kommunens hemsida under hösten 2023. {filler}\n",
+        encoding="utf-8",
+    )
+    (folder / "manifest.toml").write_text(
+        '[[document]]\nfile = "ekby.md"\ndoc_id = "ekby-granskning"\ntitle = "Granskning av HR-arbetet"\n'
+        'municipality = "Ekby kommun"\ntype = "revisionsrapport"\ndate = "2022-05-01"\n\n'
+        '[[document]]\nfile = "vastby.md"\ndoc_id = "vastby-svar"\ntitle = "Svar på granskning"\n'
+        'municipality = "Västby kommun"\ntype = "svar"\ndate = "2023-10-01"\n',
+        encoding="utf-8",
+    )
+    ingest([folder], make_store(settings), make_embedder(settings), IngestOptions.from_settings(settings))
+    return settings
+
+
+def test_a_subject_only_another_municipalitys_documents_speak_of_is_not_answered(two_towns: Settings) -> None:
+    from assistant.evidence import subject_elsewhere
+
+    assistant = make_assistant(two_towns)
+    index = assistant.retriever.lexical()
+
+    def elsewhere(question: str) -> str:
+        r = assistant.retriever.retrieve(question, 5)
+        return subject_elsewhere(question, r.passages, index, r.query_terms, r.translations, r.expansions)
+
+    # Västby's reply never speaks of centralising, though it gives a time ("hösten 2023").
+    assert elsewhere("När centraliserade Västby HR-stödet?") == "centraliser"
+    assert elsewhere("When did Västby centralise its HR support?") == "centralise"
+    # A meeting's quick question may not capitalise the place.
+    assert elsewhere("västby – har de infört heltid som norm?") in ("heltid", "infört")
+    refused = assistant.ask("När centraliserade Västby HR-stödet?")
+    assert refused.abstained and any("centraliser" in n for n in refused.notes), refused.notes
+    # The place's own subject, and the other place's own, are answered.
+    assert elsewhere("Hur dokumenterar Västby avslutningssamtal?") == ""
+    assert elsewhere("När centraliserade Ekby HR-stödet?") == ""
+    assert not assistant.ask("När centraliserade Ekby HR-stödet?").abstained
+
+
+def test_figure_questions_that_ask_who_or_follow_up_on_a_subject(small_town: Settings) -> None:
+    from assistant.evidence import missing_figure, specifics
+
+    assistant = make_assistant(small_town)
+    index = assistant.retriever.lexical()
+    r = assistant.retriever.retrieve("Hur många poäng fick arbetsmiljön?", 5)
+    table = _with_text(r.passages[0], "Område Uppnått Max\n5.1 Arbetsmiljö 18 25\n5.2 Rekrytering 12 20")
+    ask = "Och hur många poäng fick den delen?"
+    before = "Vad säger granskningen om arbetsmiljön i Ekby?"
+
+    def missing(question: str, context: str = "") -> bool:
+        terms = index.query_terms(context or question)
+        return missing_figure(question, [table], terms, index, context=context)
+
+    # Alone, "den delen" names no subject the table holds; after the question before it, it does.
+    assert missing(ask)
+    assert not missing(ask, context=f"{before} {ask}")
+    # "Who works out how many places are needed?" asks who, not how many.
+    assert not missing("Vem räknar ut hur många platser som behövs på utbildningarna?")
+    assert missing("Hur många platser behövs på utbildningarna?")
+    # "Leaving the KPMG audit aside": not what the question asks about.
+    assert specifics("Leaving the KPMG audit aside, what does SKR say about HR?")[1] == ["SKR", "HR"]
+    assert specifics("Bortsett från Ekby, vad säger Västby?")[1] == ["Västby"]
