@@ -101,6 +101,48 @@ def missing_name(
     return True
 
 
+# "Vad heter kommundirektören?", "Who chairs the board?", "name of the HR director?": the answer is
+# a person's name, which a sentence on the role must give.
+_ASKS_PERSON = re.compile(
+    r"\bvad heter\b|\bname of the\b|\bwhat is the name\b|\bwho (?:chairs|heads|leads)\b"
+    r"|\bwho is (?:the )?(?:current )?[\w-]*(?:director|chair\w*|head|manager)\b"
+    r"|\bvem är (?:\w+ )?[\w-]*(?:chef|direktör|ordförande)\w*\b",
+    re.IGNORECASE,
+)
+# First and last name: "Ulrika Elming", "Sebastian Aronsson (S)".
+_PERSON = re.compile(r"(?<![\w-])[A-ZÅÄÖ][a-zåäöé]+ (?:[A-ZÅÄÖ][a-zåäöé]+-)?[A-ZÅÄÖ][a-zåäöé]{2,}\b")
+
+
+def missing_person(
+    question: str,
+    passages: Sequence[Passage],
+    terms: Sequence[str],
+    index: LexicalIndex,
+    translations: Sequence[tuple[str, Sequence[str]]] = (),
+) -> bool:
+    """A question for who holds a post ("Vem är HR-chef i Alingsås?") whose passages name no person
+    where they speak of it: "HR-chefen lyfter att …" tells what the HR manager said, not who it is."""
+    from .compose import split_sentences
+
+    if not _ASKS_PERSON.search(question):
+        return False
+    years, names = specifics(question)
+    wanted = topic_terms(terms, index, [n for n in names if _is_place_like(n)], years)
+    wanted |= {t for _, swedish in translations for t in index.word_terms(swedish)}
+    if not wanted:
+        return False
+    own = question.lower()
+    for p in passages[:3]:
+        sentences = split_sentences(p.chunk.text)
+        for i, sentence in enumerate(sentences):
+            if not any(_holds(set(index.analyzer.terms(sentence)), t) for t in wanted):
+                continue
+            nearby = sentence + " " + (sentences[i + 1] if i + 1 < len(sentences) else "")
+            if any(m.group().lower() not in own for m in _PERSON.finditer(nearby) if m.start() > 0):
+                return False
+    return True
+
+
 # "När / when / on what date / by when": the answer is a time.
 _ASKS_WHEN = re.compile(
     r"^(?:\w+\s+)?(?:when|när)\b|\b(?:what|which|vilket|vilken)\s+(?:date|datum|year|år|month|månad)\b"

@@ -11,6 +11,7 @@ from .answer_kinds import (
     asks_where_in_document,
     missing_audit_reply,
     missing_name,
+    missing_person,
     missing_time,
     missing_view,
 )
@@ -95,6 +96,10 @@ class AbstentionPolicy:
             and missing_name(question, r.passages, r.query_terms, index, r.translations)
         ):
             found.append("the passages name no one of the kind asked for")
+        if self.check_specifics and missing_person(
+            question, r.passages, r.query_terms, index, r.translations
+        ):
+            found.append("the passages name no person who holds the post")
         if (
             self.check_specifics
             and own_subject

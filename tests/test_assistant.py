@@ -869,3 +869,25 @@ def test_figure_questions_that_ask_who_or_follow_up_on_a_subject(small_town: Set
     # "Leaving the KPMG audit aside": not what the question asks about.
     assert specifics("Leaving the KPMG audit aside, what does SKR say about HR?")[1] == ["SKR", "HR"]
     assert specifics("Bortsett från Ekby, vad säger Västby?")[1] == ["Västby"]
+
+
+def test_a_question_for_who_holds_a_post_needs_a_persons_name(small_town: Settings) -> None:
+    from assistant.answer_kinds import missing_person
+    from assistant.lexical import LexicalIndex
+    from assistant.types import Chunk
+
+    said = "HR-chefen lyfter att rekryteringen fungerar väl."
+    named = "Sedan 2021 är Lisa Lindell HR-chef i Ekby."
+    filler = [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
+    index = LexicalIndex([Chunk("a", n, t) for n, t in enumerate([said, named, *filler])], {})
+    r = make_assistant(small_town).retriever.retrieve("Vem är HR-chef i Ekby?", 5)
+
+    def missing(question: str, text: str) -> bool:
+        passage = _with_text(r.passages[0], text)
+        return missing_person(question, [passage], index.query_terms(question), index)
+
+    assert missing("Vem är HR-chef i Ekby?", said)
+    assert not missing("Vem är HR-chef i Ekby?", named)
+    assert missing("Vad heter HR-chefen i Ekby?", said)
+    # "Vem ansvarar för …" asks for a role, which the sentence on it gives.
+    assert not missing("Vem ansvarar för rekryteringen i Ekby?", said)
