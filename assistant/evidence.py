@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from .lexical import Analyzer, LexicalIndex, idf_weight, words
 from .types import DocumentMeta, Passage
@@ -251,6 +252,8 @@ def missing_specifics(
     by_doc: dict[str, list[Passage]] = {}
     for p in passages:
         by_doc.setdefault(p.doc.doc_id, []).append(p)
+    # What each document the question names by more than its place holds, for comparisons.
+    compared: list[tuple[set[str], set[str]]] = []
     for group in by_doc.values():
         doc = group[0].doc
         head = f"{doc.title} {doc.municipality} {doc.author} {doc.doc_type}".lower()
@@ -290,9 +293,31 @@ def missing_specifics(
         )
         if names_ok and years_ok:
             return problems
+        if near and _names_document(question, doc):
+            compared.append(
+                ({n for n in known if held(n)}, {y for y in years if any(y in p.chunk.text for p in near)})
+            )
+    # "Anger KPMG-granskningen och Kommunkompassen samma värdeord?", "The audit said 2007; had
+    # anything changed by the Kommunkompassen?": two named documents hold the names and years
+    # between them.
+    if len(compared) >= 2:
+        held_somewhere = set().union(*(n for n, _ in compared))
+        dated = set().union(*(y for _, y in compared))
+        if set(known) <= held_somewhere and set(years) <= dated:
+            return problems
     if known or years:
         problems.append("no retrieved document mentions " + ", ".join([*known, *years]) + " on this subject")
     return problems
+
+
+def _names_document(question: str, doc: DocumentMeta) -> bool:
+    """Whether the question names the document by more than its place: its author's short name
+    ("KPMG"), its title's name ("Kommunkompassen") or its kind ("the audit", "interpellationen")."""
+    from .retrieval import named_by
+
+    place = {w.rstrip("s") for w in words(doc.municipality)}
+    title = " ".join(w for w in doc.title.split() if w.lower().rstrip("s") not in place)
+    return named_by(question, replace(doc, title=title, municipality="")) > 0
 
 
 def subject_elsewhere(

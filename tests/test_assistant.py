@@ -816,7 +816,7 @@ def two_towns(settings: Settings, tmp_path: Path) -> Settings:
         '[[document]]\nfile = "ekby.md"\ndoc_id = "ekby-granskning"\ntitle = "Granskning av HR-arbetet"\n'
         'municipality = "Ekby kommun"\ntype = "revisionsrapport"\ndate = "2022-05-01"\n\n'
         '[[document]]\nfile = "vastby.md"\ndoc_id = "vastby-svar"\ntitle = "Svar på granskning"\n'
-        'municipality = "Västby kommun"\ntype = "svar"\ndate = "2023-10-01"\n',
+        'municipality = "Västby kommun"\ntype = "svar på revisionsrapport"\ndate = "2023-10-01"\n',
         encoding="utf-8",
     )
     ingest([folder], make_store(settings), make_embedder(settings), IngestOptions.from_settings(settings))
@@ -844,6 +844,22 @@ def test_a_subject_only_another_municipalitys_documents_speak_of_is_not_answered
     assert elsewhere("Hur dokumenterar Västby avslutningssamtal?") == ""
     assert elsewhere("När centraliserade Ekby HR-stödet?") == ""
     assert not assistant.ask("När centraliserade Ekby HR-stödet?").abstained
+
+
+def test_a_comparison_of_two_named_documents_finds_its_names_across_them(two_towns: Settings) -> None:
+    from assistant.evidence import missing_specifics
+
+    assistant = make_assistant(two_towns)
+    index = assistant.retriever.lexical()
+
+    def problems(question: str) -> list[str]:
+        r = assistant.retriever.retrieve(question, 8)
+        return missing_specifics(question, r.passages, index, r.query_terms)
+
+    # Each document holds one place and one subject: together they hold the question's names.
+    assert problems("Tar granskningen i Ekby och svaret i Västby upp HR-stödet och avslutningssamtal?") == []
+    # Without naming the two documents it is no comparison of them: one document must hold both.
+    assert problems("Hur ser Ekby och Västby på HR-stödet och avslutningssamtal?") != []
 
 
 def test_figure_questions_that_ask_who_or_follow_up_on_a_subject(small_town: Settings) -> None:
