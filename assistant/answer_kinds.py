@@ -255,7 +255,10 @@ _ASKS_VIEW = re.compile(
     r"|\bhur\s+(?:ställer sig|ser)\s+(?P<sv2>.+?)\s+(?:till|på)\b",
     re.IGNORECASE,
 )
-_EVALUATORS = re.compile(r"\b(evaluators?|utvärderar\w*)\b", re.IGNORECASE)
+_EVALUATORS = re.compile(
+    r"\b(evaluators?|utvärderar\w*|authors?|författar\w*|interpellant\w*|auditors?|revisor\w*)\b",
+    re.IGNORECASE,
+)
 _PRONOUNS = frozenset("they de dom you ni we vi it det den".split())
 _OPINION = re.compile(
     r"\b(anser|ansåg|tycker|tyckte|menar|menade|framför\w*|ställer sig|ställt sig|positiv\w*|negativ\w*"

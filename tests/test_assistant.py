@@ -675,6 +675,8 @@ def test_a_question_for_what_someone_thinks_needs_their_view(small_town: Setting
     assert not missing_view(question, [unowned], index)
     # What the documents' authors think is their text: no opinion word needed.
     assert not missing_view("Vad tycker utvärderarna om introduktionsdagen?", [named], index)
+    assert not missing_view("What does the author think the committee should do?", [named], index)
+    assert not missing_view("Vad anser revisorerna om introduktionsdagen?", [named], index)
 
 
 def test_a_name_the_question_rules_out_is_none_it_asks_about() -> None:
