@@ -675,8 +675,15 @@ def test_a_question_for_what_someone_thinks_needs_their_view(small_town: Setting
     assert not missing_view(question, [unowned], index)
     # What the documents' authors think is their text: no opinion word needed.
     assert not missing_view("Vad tycker utvärderarna om introduktionsdagen?", [named], index)
-    assert not missing_view("What does the author think the committee should do?", [named], index)
-    assert not missing_view("Vad anser revisorerna om introduktionsdagen?", [named], index)
+    # So is what an interpellation's author or an audit's auditors think.
+    from assistant.lexical import LexicalIndex
+    from assistant.types import Chunk
+
+    texts = ["Interpellanten frågar om introduktionsdagen.", "Revisorerna har granskat introduktionen."]
+    texts += [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
+    own = LexicalIndex([Chunk("a", n, t) for n, t in enumerate(texts)], {})
+    assert not missing_view("Vad tycker interpellanten om introduktionsdagen?", [named], own)
+    assert not missing_view("Vad anser revisorerna om introduktionsdagen?", [named], own)
 
 
 def test_a_name_the_question_rules_out_is_none_it_asks_about() -> None:
