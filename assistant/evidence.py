@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 
 from .lexical import Analyzer, LexicalIndex, idf_weight, words
 from .types import DocumentMeta, Passage
@@ -293,7 +292,16 @@ def missing_specifics(
         )
         if names_ok and years_ok:
             return problems
-        if near and _names_document(question, doc):
+        # A named document takes part when it speaks of the subject or names what the question
+        # names ("Kolada … in both the KPMG audit and SKR's evaluation").
+        cites = any(
+            _has_name(p.chunk.text.lower(), f)
+            for p in group
+            for n in known
+            for f in forms(n)
+            if not _has_name(head, f)
+        )
+        if (near or cites) and _names_document(question, doc):
             compared.append(
                 ({n for n in known if held(n)}, {y for y in years if any(y in p.chunk.text for p in near)})
             )
@@ -311,13 +319,9 @@ def missing_specifics(
 
 
 def _names_document(question: str, doc: DocumentMeta) -> bool:
-    """Whether the question names the document by more than its place: its author's short name
-    ("KPMG"), its title's name ("Kommunkompassen") or its kind ("the audit", "interpellationen")."""
-    from .retrieval import named_by
+    from .retrieval import names_document  # retrieval imports this module
 
-    place = {w.rstrip("s") for w in words(doc.municipality)}
-    title = " ".join(w for w in doc.title.split() if w.lower().rstrip("s") not in place)
-    return named_by(question, replace(doc, title=title, municipality="")) > 0
+    return names_document(question, doc)
 
 
 def subject_elsewhere(

@@ -180,7 +180,7 @@ class Retriever:
             subject = (*query_terms, *(t for g in groups for t in g))
             fused = _boost_figures(fused, question, subject, index, w.figure_boost)
         return Retrieval(
-            passages=tuple(fused[:k]),
+            passages=tuple(_each_named_document(fused, question, k)),
             language=language,
             search_text=text,
             expansions=expansions,
@@ -266,6 +266,39 @@ def named_by(question: str, doc: DocumentMeta) -> int:
         any(cue.search(question) and doc.doc_type in kinds for cue, kinds in _KIND_CUES),
     )
     return sum(cues)
+
+
+def names_document(question: str, doc: DocumentMeta) -> bool:
+    """Whether the question names the document by more than its place: its author's short name
+    ("KPMG"), its title's name ("Kommunkompassen") or its kind ("the audit", "interpellationen")."""
+    place = {w.rstrip("s") for w in re.findall(r"\w+", doc.municipality.lower())}
+    title = " ".join(w for w in doc.title.split() if w.lower().rstrip("s") not in place)
+    return named_by(question, replace(doc, title=title, municipality="")) > 0
+
+
+def _each_named_document(fused: list[Passage], question: str, k: int) -> list[Passage]:
+    """The top k, whose first five hold the best passage of each document a comparison names.
+
+    "Kolada comes up in both the KPMG audit and SKR's evaluation: what is it used for in each?"
+    found five passages of the evaluation and none of the audit. (Five: what an answer quotes.)
+    """
+    named = [d for d, doc in docs_of(fused).items() if names_document(question, doc)]
+    head = fused[: min(k, _ANSWER_DEPTH)]
+    if len(named) < 2 or len(head) < len(named):
+        return fused[:k]
+    for doc_id in named:
+        if any(p.doc.doc_id == doc_id for p in head):
+            continue
+        held = {d: sum(p.doc.doc_id == d for p in head) for d in named}
+        # The lowest passage of a document that keeps another in the head gives way.
+        for i in range(len(head) - 1, -1, -1):
+            if head[i].doc.doc_id not in named or held[head[i].doc.doc_id] > 1:
+                head[i] = next(p for p in fused if p.doc.doc_id == doc_id)
+                break
+    return [*head, *(p for p in fused if p not in head)][:k]
+
+
+_ANSWER_DEPTH = 5
 
 
 def is_followup(question: str) -> bool:

@@ -916,3 +916,24 @@ def test_a_question_for_who_holds_a_post_needs_a_persons_name(small_town: Settin
     assert missing("Vad heter HR-chefen i Ekby?", said)
     # "Vem ansvarar för …" asks for a role, which the sentence on it gives.
     assert not missing("Vem ansvarar för rekryteringen i Ekby?", said)
+
+
+def test_a_comparison_of_two_named_documents_quotes_both() -> None:
+    from assistant.retrieval import _each_named_document, names_document
+    from assistant.types import Chunk, DocumentMeta, Passage
+
+    audit = DocumentMeta(
+        "audit", "Granskning av kompetensförsörjning", "Ekby kommun", "revisionsrapport", author="KPMG"
+    )
+    compass = DocumentMeta("compass", "Kommunkompassen – Analys av Ekby kommun", "Ekby kommun", "utvärdering")
+    ranked = [Passage(Chunk("compass", n, f"Kolada {n}"), compass, 1.0 - n / 10) for n in range(7)]
+    ranked.append(Passage(Chunk("audit", 0, "Kolada"), audit, 0.1))
+    both = "Kolada comes up in both the KPMG audit and Kommunkompassen. What is it used for in each?"
+    assert names_document(both, audit) and names_document(both, compass)
+    # The place alone names neither: every Ekby document has it.
+    assert not names_document("Vad säger Ekby om Kolada?", compass)
+    top = _each_named_document(ranked, both, 10)
+    assert [p.doc.doc_id for p in top[:5]] == ["compass"] * 4 + ["audit"]
+    assert len(top) == 8 and len({(p.doc.doc_id, p.chunk.ordinal) for p in top}) == 8
+    # A question naming one document keeps the ranking.
+    assert _each_named_document(ranked, "What does Kommunkompassen say about Kolada?", 5) == ranked[:5]
