@@ -106,7 +106,9 @@ class AbstentionPolicy:
             and missing_time(question, r.passages, r.query_terms, index, r.translations, r.expansions, lang)
         ):
             found.append("the passages give no time for this question")
-        if self.check_unknown_words:
+        # "Hur beskriver avsnitt 3.2.1 arbetsdelningen …": the section it names is retrieved, and
+        # its other words are the asker's own for what the section says.
+        if self.check_unknown_words and not _names_retrieved_section(question, r):
             # An English question's subject is in the Swedish terms the glossary gave it: "notice
             # period" is "uppsägningstid", which the documents never use.
             if lang == "sv":
@@ -119,6 +121,17 @@ class AbstentionPolicy:
                 ]
             found += [f"'{w}' does not occur in the documents" for w in unknown]
         return found
+
+
+_SECTION_NUMBER = re.compile(r"(?<![\d.])(\d+(?:\.\d+)+)(?![\d.]*\d)")
+
+
+def _names_retrieved_section(question: str, r: Retrieval) -> bool:
+    """Whether the question names a numbered section ("3.2.1") that a retrieved passage is in."""
+    numbers = set(_SECTION_NUMBER.findall(question))
+    return bool(numbers) and any(
+        label.split()[0] in numbers for p in r.passages for label in p.chunk.section_path if label
+    )
 
 
 class Assistant:

@@ -937,3 +937,18 @@ def test_a_comparison_of_two_named_documents_quotes_both() -> None:
     assert len(top) == 8 and len({(p.doc.doc_id, p.chunk.ordinal) for p in top}) == 8
     # A question naming one document keeps the ranking.
     assert _each_named_document(ranked, "What does Kommunkompassen say about Kolada?", 5) == ranked[:5]
+
+
+def test_a_question_naming_a_retrieved_section_has_no_unknown_words() -> None:
+    from assistant.assistant import _names_retrieved_section
+    from assistant.retrieval import Retrieval
+    from assistant.types import Chunk, DocumentMeta, Passage
+
+    section = "3.2.1 Roll- och ansvarsfördelning"
+    chunk = Chunk("audit", 3, "HR-avdelningen ansvarar för statistik.", section, ("3 Resultat", section))
+    r = Retrieval(
+        passages=(Passage(chunk, DocumentMeta("audit", "Granskning"), 1.0),), language="sv", search_text=""
+    )
+    assert _names_retrieved_section("Hur beskriver avsnitt 3.2.1 arbetsdelningen mellan cheferna?", r)
+    assert not _names_retrieved_section("Hur beskriver avsnitt 3.2.2 arbetsdelningen?", r)
+    assert not _names_retrieved_section("Vad sa budgeten för 2021–2023 om arbetsdelningen?", r)
