@@ -104,8 +104,10 @@ def missing_name(
 # "Vad heter kommundirektören?", "Who chairs the board?", "name of the HR director?": the answer is
 # a person's name, which a sentence on the role must give.
 _ASKS_PERSON = re.compile(
-    r"\bvad heter\b|\bname of the\b|\bwhat is the name\b|\bwho (?:chairs|heads|leads)\b"
-    r"|\bwho is (?:the )?(?:current )?[\w-]*(?:director|chair\w*|head|manager)\b"
+    r"\bvad heter (?:\w+ )?[\w-]*(?:chef|direktör|ordförande)\w*\b"
+    r"|\bname of the (?:current )?(?:[\w-]+ )?[\w-]*(?:director|chair\w*|head|manager)\b"
+    r"|\bwho (?:chairs|heads|leads)\b"
+    r"|\bwho is (?:the )?(?:current )?(?:[\w-]+ )?[\w-]*(?:director|chair\w*|head|manager)\b"
     r"|\bvem är (?:\w+ )?[\w-]*(?:chef|direktör|ordförande)\w*\b",
     re.IGNORECASE,
 )

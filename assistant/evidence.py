@@ -506,7 +506,10 @@ def missing_figure(
     from .compose import split_sentences
 
     kind = figure_kind(question)
-    if kind is None or _ASKS_WHO.match(question):
+    # The who must be of the part that asks how many: "Vem höll i utbildningen, och hur många
+    # timmar omfattade den?" also asks for a figure.
+    parts = [p for p in _NEXT_QUESTION.split(question) if _QUANTITY.search(p)]
+    if kind is None or _ASKS_WHO.match(parts[0] if len(parts) == 1 else question):
         return False
     # "Hur är HR-avdelningen uppdelad och hur många jobbar i varje enhet?": the figure is of the
     # question that asks for it.

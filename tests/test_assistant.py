@@ -891,6 +891,8 @@ def test_figure_questions_that_ask_who_or_follow_up_on_a_subject(small_town: Set
     # "Who works out how many places are needed?" asks who, not how many.
     assert not missing("Vem räknar ut hur många platser som behövs på utbildningarna?")
     assert missing("Hur många platser behövs på utbildningarna?")
+    # Unless the how many is a question of its own.
+    assert missing("Vem ordnar utbildningarna, och hur många platser behövs?")
     # "Leaving the KPMG audit aside": not what the question asks about.
     assert specifics("Leaving the KPMG audit aside, what does SKR say about HR?")[1] == ["SKR", "HR"]
     assert specifics("Bortsett från Ekby, vad säger Västby?")[1] == ["Västby"]
@@ -914,6 +916,9 @@ def test_a_question_for_who_holds_a_post_needs_a_persons_name(small_town: Settin
     assert missing("Vem är HR-chef i Ekby?", said)
     assert not missing("Vem är HR-chef i Ekby?", named)
     assert missing("Vad heter HR-chefen i Ekby?", said)
+    assert missing("What is the name of the HR director in Ekby?", said)
+    # A system's or a company's name is no person's: missing_name asks for those.
+    assert not missing("What is the name of the HR system in Ekby?", said)
     # "Vem ansvarar för …" asks for a role, which the sentence on it gives.
     assert not missing("Vem ansvarar för rekryteringen i Ekby?", said)
 
