@@ -301,7 +301,7 @@ def missing_specifics(
             for f in forms(n)
             if not _has_name(head, f)
         )
-        if (near or cites) and _names_document(question, doc):
+        if (near or cites) and _names_document(question, doc, [g[0].doc for g in by_doc.values()]):
             compared.append(
                 ({n for n in known if held(n)}, {y for y in years if any(y in p.chunk.text for p in near)})
             )
@@ -318,10 +318,10 @@ def missing_specifics(
     return problems
 
 
-def _names_document(question: str, doc: DocumentMeta) -> bool:
+def _names_document(question: str, doc: DocumentMeta, among: Sequence[DocumentMeta]) -> bool:
     from .retrieval import names_document  # retrieval imports this module
 
-    return names_document(question, doc)
+    return names_document(question, doc, among)
 
 
 def subject_elsewhere(

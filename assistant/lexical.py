@@ -288,7 +288,6 @@ class LexicalIndex:
         self.matrix = sparse.csc_matrix((weights, (coo.row, coo.col)), shape=tf_matrix.shape)
         self.keys = [(c.doc_id, c.ordinal) for c in self.chunks]
         self._document_texts: dict[str, str] = {}  # filled per document, when asked
-        self._document_terms: dict[str, frozenset[str]] = {}
         # Every word the documents use, unstemmed and split at hyphens and digits ("OSA12-ronden"
         # holds "osa"): to tell a word the corpus never uses from one it uses elsewhere.
         self.surface = frozenset(
@@ -306,6 +305,7 @@ class LexicalIndex:
 
     def document_terms(self, doc_id: str) -> frozenset[str]:
         """One document's index terms: to ask whether it speaks of something anywhere."""
+        # (Created here, not in __init__: an index unpickled from an older cache has no such field.)
         cache = self.__dict__.setdefault("_document_terms", {})
         if doc_id not in cache:
             cache[doc_id] = frozenset(self.analyzer.terms(self.document_text(doc_id)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from .compose import split_sentences
@@ -252,28 +252,35 @@ def named_by(question: str, doc: DocumentMeta) -> int:
     Each adds to the document's boost: "What did KPMG recommend regarding Alingsås's staff
     policy?" names every Alingsås document by place, and the audit also by its author.
     """
+    return sum(_naming_cues(question, doc))
+
+
+def _naming_cues(question: str, doc: DocumentMeta) -> tuple[bool, bool, bool, bool, bool]:
+    """Whether the question names the document by place, title, year, author and kind."""
     places = [
         word
         for m in _PLACE.finditer(question)
         if m.start() > 0 and len(word := m.group(1).lower().rstrip("s")) > 4
     ]
     title = doc.title.lower()
-    cues = (
+    return (
         any(word in doc.municipality.lower() for word in places),
         any(word in title.split()[:6] or (word == "kommunkompassen" and word in title) for word in places),
         doc.year is not None and str(doc.year) in document_years(question),  # "the 2023 evaluation"
         bool(author_names([doc]) & {w.lower() for w in re.findall(r"\w+", question)}),  # "what did PwC find"
         any(cue.search(question) and doc.doc_type in kinds for cue, kinds in _KIND_CUES),
     )
-    return sum(cues)
 
 
-def names_document(question: str, doc: DocumentMeta) -> bool:
-    """Whether the question names the document by more than its place: its author's short name
-    ("KPMG"), its title's name ("Kommunkompassen") or its kind ("the audit", "interpellationen")."""
+def names_document(question: str, doc: DocumentMeta, among: Sequence[DocumentMeta]) -> bool:
+    """Whether the question names the document itself, not only its place: by its author's short
+    name ("KPMG"), its title's name ("Kommunkompassen"), or its kind ("the audit") when no other
+    document `among` the candidates is of that kind."""
     place = {w.rstrip("s") for w in re.findall(r"\w+", doc.municipality.lower())}
     title = " ".join(w for w in doc.title.split() if w.lower().rstrip("s") not in place)
-    return named_by(question, replace(doc, title=title, municipality="")) > 0
+    _, by_title, _, by_author, by_kind = _naming_cues(question, replace(doc, title=title, municipality=""))
+    alike = sum(d.doc_type == doc.doc_type for d in among)
+    return by_title or by_author or (by_kind and alike == 1)
 
 
 def _each_named_document(fused: list[Passage], question: str, k: int) -> list[Passage]:
@@ -282,7 +289,8 @@ def _each_named_document(fused: list[Passage], question: str, k: int) -> list[Pa
     "Kolada comes up in both the KPMG audit and SKR's evaluation: what is it used for in each?"
     found five passages of the evaluation and none of the audit. (Five: what an answer quotes.)
     """
-    named = [d for d, doc in docs_of(fused).items() if names_document(question, doc)]
+    docs = docs_of(fused)
+    named = [d for d, doc in docs.items() if names_document(question, doc, list(docs.values()))]
     head = fused[: min(k, _ANSWER_DEPTH)]
     if len(named) < 2 or len(head) < len(named):
         return fused[:k]

@@ -936,9 +936,14 @@ def test_a_comparison_of_two_named_documents_quotes_both() -> None:
     ranked = [Passage(Chunk("compass", n, f"Kolada {n}"), compass, 1.0 - n / 10) for n in range(7)]
     ranked.append(Passage(Chunk("audit", 0, "Kolada"), audit, 0.1))
     both = "Kolada comes up in both the KPMG audit and Kommunkompassen. What is it used for in each?"
-    assert names_document(both, audit) and names_document(both, compass)
+    docs = [audit, compass]
+    assert names_document(both, audit, docs) and names_document(both, compass, docs)
     # The place alone names neither: every Ekby document has it.
-    assert not names_document("Vad säger Ekby om Kolada?", compass)
+    assert not names_document("Vad säger Ekby om Kolada?", compass, docs)
+    # "The audit" names an audit only while it is the one audit among the candidates.
+    other = DocumentMeta("audit-2", "Granskning av lönehantering", "Ekby kommun", "revisionsrapport")
+    assert names_document("What did the audit say about Kolada?", audit, docs)
+    assert not names_document("What did the audit say about Kolada?", other, [*docs, other])
     top = _each_named_document(ranked, both, 10)
     assert [p.doc.doc_id for p in top[:5]] == ["compass"] * 4 + ["audit"]
     assert len(top) == 8 and len({(p.doc.doc_id, p.chunk.ordinal) for p in top}) == 8
