@@ -305,9 +305,8 @@ def missing_specifics(
             compared.append(
                 ({n for n in known if held(n)}, {y for y in years if any(y in p.chunk.text for p in near)})
             )
-    # "Anger KPMG-granskningen och Kommunkompassen samma värdeord?", "The audit said 2007; had
-    # anything changed by the Kommunkompassen?": two named documents hold the names and years
-    # between them.
+    # "Anger KPMG-granskningen och Kommunkompassen samma värdeord?": two named documents hold the
+    # names and years between them.
     if len(compared) >= 2:
         held_somewhere = set().union(*(n for n, _ in compared))
         dated = set().union(*(y for _, y in compared))
@@ -369,9 +368,9 @@ def subject_elsewhere(
         for x in expansions
         if not x[:1].isupper()
     ]
-    # Words about the documents ("rekommenderade revisorerna") and short words ("någon", "hel")
-    # say nothing of the subject.
-    # Nor do the places themselves (a follow-up's search text holds the place asked before).
+    # Words about the documents ("rekommenderade revisorerna"), short words ("någon", "hel") and
+    # the places themselves (a follow-up's search text holds the place asked before) say nothing
+    # of the subject.
     skip = set(index.analyzer.terms(" ".join([_DOCUMENT_WORDS, _AUDIT_WORDS, *municipalities])))
     for label, group in groups:
         group = {t for t in group if len(t) >= _ELSEWHERE_LETTERS and t not in skip}
@@ -598,7 +597,6 @@ UNITS = (
     " period perioden jämfört max maximalt maximum högst lägst"
 )
 _SUBJECT_TERMS = 2
-_ENGLISH_SUBJECT = True
 
 
 def figure_subject(
@@ -671,9 +669,11 @@ def _figure_subject(
     translations: Sequence[tuple[str, Sequence[str]]] = (),
     expansions: Sequence[str] = (),
 ) -> tuple[set[str], bool]:
-    """`figure_subject`, and whether one of its terms is enough: when it is the translations
-    (each English word's alternatives, of which a passage holds one at most) or, lacking any
-    specific term, all the question's terms."""
+    """`figure_subject`, and whether one of its terms is enough: when it is only translations
+    (an English question none of whose own terms the search kept; a passage holds one of a
+    word's alternatives at most) or, lacking any specific term, all the question's terms. With
+    translated words grouped (`every` in `figure_with`), a share, sum or duration needs each
+    group."""
     years, names = specifics(question)
     places = [n for n in names if _is_place_like(n)]
     units = set(index.analyzer.terms(UNITS)) | set(index.analyzer.terms(_DOCUMENT_WORDS))
@@ -685,7 +685,11 @@ def _figure_subject(
         return t not in units and not t.isdigit()  # "dag 1–14": the 14 is not what is counted
 
     subject = [t for t in topic_terms(terms, index, places, years) if usable(t)]
-    if subject and translations and _ENGLISH_SUBJECT:
+    if subject and translations:
+        # An English question: its two most specific words, each with all its translations, and
+        # its untranslated terms as words of their own. The terms the search kept alone picked
+        # "talk" -> "samtal" for "residents' opportunities to talk with politicians", which the
+        # table row "Medborgarnas möjlighet till dialog med politiken" does not hold.
         word_of = {t: english for english, swedish in translations for t in index.word_terms(swedish)}
         groups_by: dict[str, set[str]] = {}
         for english, swedish in translations:
