@@ -360,11 +360,12 @@ class ChromaStore:
                 rec = records.get(doc_id)
                 if rec is None:
                     self._chunks.delete(where={"doc_id": doc_id})
-                    gone += 1
                 elif rec.get("version") != version:
                     self._chunks.delete(where={"$and": [{"doc_id": doc_id}, {"version": version}]})
-                    gone += 1
+                else:
+                    continue
                 self._saved()
+                gone += 1
             return gone
 
     def repair(self) -> list[str]:

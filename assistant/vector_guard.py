@@ -116,7 +116,8 @@ class VectorGuard:
                 continue
             manifest = self._manifest(seg.id)
             if manifest is None or manifest.get("seq") != seg.seq:
-                self._copy(seg)
+                if not self._copy(seg):
+                    continue  # try again after the next write
                 copied += 1
             self._seen[seg.id] = seg.seq
         if self.snapshots.exists():  # snapshots of dropped collections (a rebuild) go too
@@ -125,7 +126,7 @@ class VectorGuard:
                     shutil.rmtree(d, ignore_errors=True)
         return copied
 
-    def _copy(self, seg: Segment) -> None:
+    def _copy(self, seg: Segment) -> bool:
         source = self.index_dir / seg.id
         final = self.snapshots / seg.id
         new, old = final.with_name(seg.id + ".new"), final.with_name(seg.id + ".old")
@@ -135,15 +136,16 @@ class VectorGuard:
         for name in files:
             shutil.copy2(source / name, new / name)  # copy2 keeps the mtime the manifest records
         if self._files(source) != files:
-            # Another process flushed while we copied: keep the old snapshot, try again next time.
+            # Another process flushed while we copied: keep the old snapshot.
             shutil.rmtree(new, ignore_errors=True)
-            return
+            return False
         manifest = {"seq": seg.seq, "files": files}
         (new / _MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
         if final.exists():
             final.rename(old)
         new.rename(final)
         shutil.rmtree(old, ignore_errors=True)
+        return True
 
     # -- before opening ---------------------------------------------------------------------------
 
