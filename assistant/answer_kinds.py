@@ -10,7 +10,7 @@ into "the documents don't answer this". Figures have their own check, in evidenc
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from .evidence import (
     _DOCUMENT_SUBJECT,
@@ -73,32 +73,48 @@ def missing_name(
     the question does not hold itself. Any term will do, not the two most specific: a name is
     often introduced in other words ("goda exempel" for "förebilder").
     """
-    from .compose import split_sentences
-
     m = _ASKS_NAME.search(question)
-    years, names = specifics(question)
+    _, names = specifics(question)
     if not m or alternatives(question, names):  # "Alingsås or Askersund?" names its own answers
         return False
-    kind = set(index.analyzer.terms(m.group("kind")))
-    wanted = topic_terms(terms, index, [n for n in names if _is_place_like(n)], years)
-    wanted |= {t for _, swedish in translations for t in index.word_terms(swedish)}
-    wanted -= kind
+    wanted = _subject_terms(question, terms, index, translations) - set(index.analyzer.terms(m.group("kind")))
     if not wanted:
         return False
     own = [n.lower() for n in names]
+    for sentence, following in _sentences_on(passages, wanted, index):
+        # The names may follow: "Kommunen har två helägda bolag. Av ägardirektiven till
+        # Alingsåshem och Alingsås energi framgår …"
+        for name in proper_names(sentence) + proper_names(following):
+            n = name.lower()
+            if not any(_has_name(n, o) or _has_name(o, n) for o in own):
+                return False
+    return True
+
+
+def _subject_terms(
+    question: str,
+    terms: Sequence[str],
+    index: LexicalIndex,
+    translations: Sequence[tuple[str, Sequence[str]]],
+) -> set[str]:
+    """The question's rarer terms other than its places and years, and every translation's terms."""
+    years, names = specifics(question)
+    wanted = topic_terms(terms, index, [n for n in names if _is_place_like(n)], years)
+    return wanted | {t for _, swedish in translations for t in index.word_terms(swedish)}
+
+
+def _sentences_on(
+    passages: Sequence[Passage], wanted: set[str], index: LexicalIndex
+) -> Iterator[tuple[str, str]]:
+    """(sentence, the sentence after it or "") for each sentence of the top three passages that
+    holds one of the `wanted` terms."""
+    from .compose import split_sentences
+
     for p in passages[:3]:
         sentences = split_sentences(p.chunk.text)
         for i, sentence in enumerate(sentences):
-            if not any(_holds(set(index.analyzer.terms(sentence)), t) for t in wanted):
-                continue
-            # The names may follow: "Kommunen har två helägda bolag. Av ägardirektiven till
-            # Alingsåshem och Alingsås energi framgår …"
-            following = proper_names(sentences[i + 1]) if i + 1 < len(sentences) else []
-            for name in proper_names(sentence) + following:
-                n = name.lower()
-                if not any(_has_name(n, o) or _has_name(o, n) for o in own):
-                    return False
-    return True
+            if any(_holds(set(index.analyzer.terms(sentence)), t) for t in wanted):
+                yield sentence, sentences[i + 1] if i + 1 < len(sentences) else ""
 
 
 # "Vad heter kommundirektören?", "Who chairs the board?", "name of the HR director?": the answer is
@@ -124,24 +140,16 @@ def missing_person(
 ) -> bool:
     """A question for who holds a post ("Vem är HR-chef i Alingsås?") whose passages name no person
     where they speak of it: "HR-chefen lyfter att …" tells what the HR manager said, not who it is."""
-    from .compose import split_sentences
-
     if not _ASKS_PERSON.search(question):
         return False
-    years, names = specifics(question)
-    wanted = topic_terms(terms, index, [n for n in names if _is_place_like(n)], years)
-    wanted |= {t for _, swedish in translations for t in index.word_terms(swedish)}
+    wanted = _subject_terms(question, terms, index, translations)
     if not wanted:
         return False
     own = question.lower()
-    for p in passages[:3]:
-        sentences = split_sentences(p.chunk.text)
-        for i, sentence in enumerate(sentences):
-            if not any(_holds(set(index.analyzer.terms(sentence)), t) for t in wanted):
-                continue
-            nearby = sentence + " " + (sentences[i + 1] if i + 1 < len(sentences) else "")
-            if any(m.group().lower() not in own for m in _PERSON.finditer(nearby) if m.start() > 0):
-                return False
+    for sentence, following in _sentences_on(passages, wanted, index):
+        nearby = f"{sentence} {following}"
+        if any(m.group().lower() not in own for m in _PERSON.finditer(nearby) if m.start() > 0):
+            return False
     return True
 
 
