@@ -143,6 +143,9 @@ _META = (
 )
 # "Jag förbereder ett svar om … – har Alingsås …?": the asker's own errand is not asked about.
 _PREAMBLE = re.compile(r"^[^–:?]*\b(?:jag|vi|mig|oss)\b[^–:?]*[–:]\s*", re.IGNORECASE)
+# Supine, past and passive endings: a verb form the documents do not use says nothing of whether
+# they treat the subject (their subjects are nouns: "uppsägningstid", "friskvårdstimme").
+_VERB_FORM = re.compile(r"(?:it|its|at|ats|ade|ades)$")
 _MIN_OOV = 10  # short unknown words are mostly verbs and spellings; long ones are the subject
 
 
@@ -153,6 +156,8 @@ def unknown_words(question: str, index: LexicalIndex) -> list[str]:
     for word in re.findall(r"[a-zåäöé]+", question.lower()):
         if len(word) < _MIN_OOV or word in index.surface or any(m in word for m in _META):
             continue
+        if _VERB_FORM.search(word):
+            continue  # "föreslagit", "presenterade": the asker's verb, not the subject
         if word.rstrip("s") in index.surface or any(
             w.startswith(word[:-2]) for w in index.surface if len(w) > 6
         ):

@@ -964,3 +964,13 @@ def test_a_question_naming_a_retrieved_section_has_no_unknown_words() -> None:
     assert _names_retrieved_section("Hur beskriver avsnitt 3.2.1 arbetsdelningen mellan cheferna?", r)
     assert not _names_retrieved_section("Hur beskriver avsnitt 3.2.2 arbetsdelningen?", r)
     assert not _names_retrieved_section("Vad sa budgeten för 2021–2023 om arbetsdelningen?", r)
+
+
+def test_an_unknown_verb_form_is_the_askers_wording(small_town: Settings) -> None:
+    from assistant.evidence import unknown_words
+
+    index = make_assistant(small_town).retriever.lexical()
+    # Supine and past forms say nothing of the subject; an unknown noun still does.
+    assert unknown_words("Har HR-enheten i Ekby föreslagit introduktionsdagen?", index) == []
+    assert unknown_words("Vem presenterade introduktionsdagen i Ekby?", index) == []
+    assert unknown_words("Hur lång är uppsägningstiden i Ekby?", index) == ["uppsägningstiden"]
