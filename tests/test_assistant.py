@@ -741,6 +741,13 @@ def test_a_question_for_how_an_audit_was_answered_needs_that_bodys_reply(small_t
     assert not missing_audit_reply(question, [reply_by("Kommunstyrelsen")])
     assert missing_audit_reply(question, [reply_by("Kultur- och tekniknämnden")])
     assert not missing_audit_reply("Vad säger granskningen om introduktion?", r.passages)
+    # A committee named by its name: another committee's reply is not its.
+    social = "Vad svarade socialnämnden i Ekby på granskningen om introduktion?"
+    assert missing_audit_reply(social, [reply_by("Kultur- och tekniknämnden")])
+    assert not missing_audit_reply(social, [reply_by("Socialnämnden")])
+    assert not missing_audit_reply(
+        "Vad svarade kultur- och tekniknämnden på granskningen?", [reply_by("Kultur- och tekniknämnden")]
+    )
 
 
 def test_a_two_part_question_checks_the_figure_of_the_part_that_asks_for_it(small_town: Settings) -> None:
