@@ -382,6 +382,11 @@ def test_a_question_for_an_answer_nobody_gave_is_told_so() -> None:
     assert service.answer(board, "sv").abstained  # type: ignore[union-attr]
     committee = service.answer("Vad svarade nämnden i Askersund på rekommendationen om hemsidan?", "sv")
     assert committee is not None and not committee.abstained and committee.citations
+    # A committee named by its name: the culture committee's answers are not the social committee's.
+    social = service.answer("Vad svarade socialnämnden i Askersund på rekommendationen om hemsidan?", "sv")
+    assert social is not None and social.abstained
+    culture = "Vad svarade kultur- och tekniknämnden i Askersund på rekommendationen om hemsidan?"
+    assert not service.answer(culture, "sv").abstained  # type: ignore[union-attr]
 
 
 def test_seed_documents_that_are_not_audit_trail_are_ignored() -> None:
