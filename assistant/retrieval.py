@@ -290,7 +290,8 @@ def _each_named_document(fused: list[Passage], question: str, k: int) -> list[Pa
     found five passages of the evaluation and none of the audit. (Five: what an answer quotes.)
     """
     docs = docs_of(fused)
-    named = [d for d, doc in docs.items() if names_document(question, doc, list(docs.values()))]
+    among = list(docs.values())
+    named = [d for d, doc in docs.items() if names_document(question, doc, among)]
     head = fused[: min(k, _ANSWER_DEPTH)]
     if len(named) < 2 or len(head) < len(named):
         return fused[:k]
