@@ -25,6 +25,7 @@ from .evidence import (
     missing_specifics,
     subject_elsewhere,
     unknown_words,
+    unmentioned_topics,
 )
 from .glossary import Glossary
 from .lexical import LexicalIndex
@@ -41,14 +42,15 @@ class AbstentionPolicy:
     Similarity scores alone do not separate answerable from unanswerable questions here: a
     question about sick leave in 2022 finds the same passages as one about 2020. So the policy
     asks whether one retrieved document holds the question's specifics (years, names), whether
-    a long Swedish word of the question is one the documents never use ("uppsägningstid"), and,
-    last, whether anything is close at all.
+    a long Swedish word of the question, or a topic of it that a topic list names, is one the
+    documents never use ("uppsägningstid", "gift card"), and, last, whether anything is close.
     """
 
     min_dense: float = 0.79
     check_specifics: bool = True
     check_unknown_words: bool = True
     check_figures: bool = True
+    check_topics: bool = True
 
     def reasons(self, question: str, lang: str, r: Retrieval, index: LexicalIndex) -> list[str]:
         if not r.passages:
@@ -113,12 +115,21 @@ class AbstentionPolicy:
             # period" is "uppsägningstid", which the documents never use.
             if lang == "sv":
                 unknown = unknown_words(question, index)
+                if self.check_topics:
+                    # A shorter noun is a subject too when the topic list (corpus/vocabulary.tsv)
+                    # names it and the documents use neither it nor a synonym ("bonus", "bisyssla").
+                    own = unmentioned_topics(r.topics, index, asker_compounds=True)
+                    unknown += [w for w in own if w not in unknown]
             else:
                 # The glossary's word is one Swedish name for the English: a sibling the documents
                 # use ("föräldrapenningen" for "föräldraledighet") may be what they call it.
                 unknown = [
                     w for w in unknown_words(" ".join(r.expansions), index) if not has_sibling(w, index)
                 ]
+                if self.check_topics:
+                    # Its other topics have Swedish names in the topic list, used or not: "gift
+                    # card" is "presentkort", "gåvokort", "värdebevis", none of them in the documents.
+                    unknown += unmentioned_topics(r.topics, index)
             found += [f"'{w}' does not occur in the documents" for w in unknown]
         return found
 

@@ -59,6 +59,7 @@ def make_assistant(settings: Settings, progress: Callable[[str], None] | None = 
         glossary,
         cache_dir=settings.cache_dir,
         lexicon=Lexicon.load(settings.lexicon_path),
+        vocabulary=Lexicon.load(settings.vocabulary_path, english_first=True),
     )
     llm = None
     if settings.llm_provider:

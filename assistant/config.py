@@ -56,6 +56,8 @@ class Settings:
     glossary_path: Path = BUNDLED_CORPUS / "glossary.toml"
     # English words -> the Swedish words of the documents, for English questions ("" file: none).
     lexicon_path: Path = BUNDLED_CORPUS / "lexicon.tsv"
+    # English names of workplace topics -> Swedish, to tell a subject the documents never mention.
+    vocabulary_path: Path = BUNDLED_CORPUS / "vocabulary.tsv"
     feedback_db: Path = _data_home() / "feedback.sqlite"
     audit_log: Path | None = None  # opt-in: a JSONL file of who asked what
     audit_retention_days: int = 90

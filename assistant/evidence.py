@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from .lexical import Analyzer, LexicalIndex, idf_weight, words
+from .lexical import Analyzer, LexicalIndex, idf_weight, stemmer, words
 from .types import DocumentMeta, Passage
 
 _YEAR = re.compile(r"(?<![\d-])((?:19|20)\d\d)(?![\d-])")
@@ -140,6 +140,7 @@ _META = (
     "betydelse",
     "paragraf",
     "siffr",
+    "fråg",
 )
 # "Jag förbereder ett svar om … – har Alingsås …?": the asker's own errand is not asked about.
 _PREAMBLE = re.compile(r"^[^–:?]*\b(?:jag|vi|mig|oss)\b[^–:?]*[–:]\s*", re.IGNORECASE)
@@ -169,6 +170,64 @@ def unknown_words(question: str, index: LexicalIndex) -> list[str]:
             continue
         out.append(word)
     return out
+
+
+def unmentioned_topics(
+    topics: Iterable[tuple[str, Sequence[str]]], index: LexicalIndex, *, asker_compounds: bool = False
+) -> list[str]:
+    """The topics ("retirement gift") none of whose Swedish names ("pensionsgåva", "avgångsgåva")
+    the documents use in any form: a subject they never mention.
+
+    With `asker_compounds` the names are the asker's own Swedish words, and a compound they may
+    have coined from the documents' words ("löneskillnaden") counts as used (see `uses`).
+    """
+    return [
+        topic
+        for topic, swedish in topics
+        if not any(m in s for s in swedish for m in _META)  # "fråga", "rapport": the asking, not the subject
+        and not any(mentions(s, index, asker_compounds=asker_compounds) for s in swedish)
+    ]
+
+
+_GLUE = frozenset(
+    "och att som för från med till vid mot den det eller under efter samt".split()
+)  # in phrases
+
+
+def mentions(swedish: str, index: LexicalIndex, *, asker_compounds: bool = False) -> bool:
+    """Whether the documents use a Swedish word in some form, or a phrase with its words in
+    some form next to each other ("flexibel arbetstid": both words are common apart). A pair
+    ("vision och mål", "alkohol och droger") needs each of its words, anywhere."""
+    words = re.findall(r"[a-zåäöéü]+", swedish.lower())
+    found = [uses(w, index, asker_compounds=asker_compounds) for w in words if w not in _GLUE]
+    if not (found and all(found)):
+        return False
+    if len(words) == 1 or any(w in _GLUE for w in words):
+        return True
+    return index.uses_phrase([stemmer().stemWord(w) for w in words])
+
+
+def uses(word: str, index: LexicalIndex, *, asker_compounds: bool = False) -> bool:
+    """Whether the documents use a Swedish word in some form: inflected ("gåvor" for "gåva",
+    "yrkesgrupper" for "yrken"), as a compound's head ("gymnasieskolan" for "skolan"), or split
+    into words they use ("handledning": "hand", "ledning").
+
+    `asker_compounds` also accepts a compound whose head they use and whose first part begins a
+    word of theirs ("korttidssjukfrånvaron"): how askers coin words, but too loose for a topic
+    list's names ("flexavtal" would be "flexibel" + "avtal").
+    """
+    stem = stemmer().stemWord(word)
+    if len(word) < 4 or word in index.surface or stem in index.term_ids:
+        return True
+    if len(stem) >= 4 and index.uses_prefix(stem):  # "pendlare": "pendlingskommun"
+        return True
+    prefix = word[:-2] if len(word) >= 8 else word[:-1]  # "yrken": "yrkesgrupper"; not "fle" for "flex"
+    if (len(prefix) >= 4 and index.uses_prefix(prefix)) or index.uses_suffix(word):
+        return True
+    parts = index.analyzer.split(word)
+    if len(parts) > 1 and all(p in index.surface for p in parts):
+        return True
+    return asker_compounds and (_known_compound(word, index.surface) or _inflected_head(word, index))
 
 
 _SIBLING_PREFIX = 7  # letters a compound shares with a document word to be of its family

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pickle
 import re
 import threading
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -310,6 +311,33 @@ class LexicalIndex:
         if doc_id not in cache:
             cache[doc_id] = frozenset(self.analyzer.terms(self.document_text(doc_id)))
         return cache[doc_id]
+
+    def uses_prefix(self, prefix: str) -> bool:
+        """Whether a word of the documents begins with `prefix` (an inflection, a compound's
+        first part): a binary search, not a scan of every word."""
+        words = self.__dict__.get("_sorted_surface")
+        if words is None:
+            words = self.__dict__["_sorted_surface"] = sorted(self.surface)
+        i = bisect_left(words, prefix)
+        return i < len(words) and words[i].startswith(prefix)
+
+    def uses_suffix(self, suffix: str) -> bool:
+        """Whether a word of the documents ends with `suffix` (a compound's head: "julgåvan")."""
+        ends = self.__dict__.get("_sorted_reversed")
+        if ends is None:
+            ends = self.__dict__["_sorted_reversed"] = sorted(w[::-1] for w in self.surface)
+        key = suffix[::-1]
+        i = bisect_left(ends, key)
+        return i < len(ends) and ends[i].startswith(key)
+
+    def uses_phrase(self, stems: Sequence[str]) -> bool:
+        """Whether a chunk holds words beginning with these stems, one after the other."""
+        pattern = re.compile(r"\b" + r"\w*[\s-]+".join(map(re.escape, stems)), re.IGNORECASE)
+        # Only the chunks that hold the last word (its stem is its index term): a phrase is looked
+        # for in a few chunks, not in every chunk of a large archive.
+        col = self.term_ids.get(stems[-1])
+        rows = self.matrix[:, col].nonzero()[0] if col is not None else range(len(self.chunks))
+        return any(pattern.search(self.chunks[i].text) for i in rows)
 
     def query_terms(self, text: str) -> list[str]:
         return [t for t in dict.fromkeys(self.analyzer.terms(text)) if t in self.term_ids]

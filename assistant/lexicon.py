@@ -44,10 +44,22 @@ _STOP = frozenset(
 )
 
 _ARTICLES = frozenset(["a", "an", "the", "to"])
+_HYPHENATED = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)+")
 
 
 def _stem(word: str) -> str:
     return stemmer("english").stemWord(word)
+
+
+def _singular(word: str) -> str:
+    """A plural's singular, and nothing more: "adopted" stays apart from "adoption", which the
+    stemmer would make one word ("adopt")."""
+    word = word.removesuffix("'s")
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
 def english_words(text: str) -> list[str]:
@@ -65,28 +77,37 @@ class Concept:
 class Lexicon:
     """English stems -> Swedish words, built once from the file's lines."""
 
-    def __init__(self, entries: Iterable[tuple[str, Iterable[str]]] = ()) -> None:
+    def __init__(self, entries: Iterable[tuple[str, Iterable[str]]] = (), *, exact: bool = False) -> None:
+        # Stemmed English matches "adopted" to "adopt": right for glosses of the documents' own
+        # words, too loose for a topic list ("adoption"), which `exact` matches in singular only.
+        self._stem = _singular if exact else _stem
         self._by_key: dict[tuple[str, ...], list[str]] = {}
+        # A one-word Swedish entry in each of its inflections -> the English it stands for.
+        self._swedish: dict[str, set[tuple[str, ...]]] = {}
         self.size = 0
         for swedish, glosses in entries:
             self.size += 1
-            for gloss in glosses:
-                key = _key(gloss)
-                if key and swedish not in (found := self._by_key.setdefault(key, [])):
+            keys = [key for gloss in glosses if (key := _key(gloss, self._stem))]
+            if swedish.isalpha() and len(swedish) >= 4:  # "sam" (SAM) would make "samt" a topic
+                for form in _swedish_forms(swedish):
+                    self._swedish.setdefault(form, set()).update(keys)
+            for key in keys:
+                if swedish not in (found := self._by_key.setdefault(key, [])):
                     found.append(swedish)
 
     def __len__(self) -> int:
         return self.size
 
     @classmethod
-    def load(cls, path: Path) -> Lexicon:
+    def load(cls, path: Path, *, english_first: bool = False) -> Lexicon:
         """Read a lexicon file; a missing file gives an empty lexicon.
 
-        Lines are "swedish<TAB>gloss; gloss; ..."; blank lines and lines starting with # are
+        Lines are "swedish<TAB>gloss; gloss; ..." (with `english_first`, "english<TAB>swedish;
+        swedish; ...", as in corpus/vocabulary.tsv); blank lines and lines starting with # are
         skipped.
 
         Raises:
-            CorpusError: a line without exactly one tab, or without a Swedish word or a gloss;
+            CorpusError: a line without exactly one tab, or without a word on either side;
                 the message names the file and the line number.
         """
         if not path.is_file():
@@ -102,11 +123,13 @@ class Lexicon:
             fields = line.split("\t")
             glosses = [g.strip() for g in fields[-1].split(";") if g.strip()] if len(fields) == 2 else []
             if len(fields) != 2 or not fields[0].strip() or not glosses:
-                raise CorpusError(
-                    f"{path}: line {n}: expected 'swedish<TAB>english; english', got {line[:80]!r}"
-                )
-            entries.append((fields[0].strip().lower(), glosses))
-        return cls(entries)
+                shape = "english<TAB>swedish; swedish" if english_first else "swedish<TAB>english; english"
+                raise CorpusError(f"{path}: line {n}: expected '{shape}', got {line[:80]!r}")
+            if english_first:
+                entries += [(swedish.lower(), [fields[0].strip()]) for swedish in glosses]
+            else:
+                entries.append((fields[0].strip().lower(), glosses))
+        return cls(entries, exact=english_first)
 
     def concepts(self, question: str) -> list[Concept]:
         """The English words and phrases of `question` the lexicon knows, in question order.
@@ -114,8 +137,10 @@ class Lexicon:
         A phrase of two or three words wins over its words ("exit interview" is one concept,
         not "exit" and "interview"); function words are never looked up on their own.
         """
+        if self._stem is _singular:  # "long-term" is no "term" (a semester) of a topic list
+            question = _HYPHENATED.sub(" ", question)
         tokens = english_words(question)
-        stems = [_stem(t) for t in tokens]
+        stems = [self._stem(t) for t in tokens]
         out: list[Concept] = []
         i = 0
         while i < len(tokens):
@@ -130,11 +155,37 @@ class Lexicon:
             i += matched or 1
         return out
 
+    def swedish_words(self, question: str) -> list[tuple[str, tuple[str, ...]]]:
+        """The words of a Swedish question that are one-word entries of the lexicon, in any
+        inflection ("gåvor" for the entry "gåva"), each with every Swedish word of the entries
+        that share its English ("dagis": "förskola", "barnomsorg"), in question order."""
+        found = (w for w in re.findall(r"[a-zåäöéü]+", question.lower()) if len(w) >= 4)
+        out = {}
+        for word in found:
+            if word in self._swedish and word not in out:
+                others = (s for key in sorted(self._swedish[word]) for s in self._by_key.get(key, ()))
+                out[word] = tuple(dict.fromkeys([word, *others]))
+        return list(out.items())
 
-def _key(gloss: str) -> tuple[str, ...]:
+
+# A noun's endings: inflections, not the stemmer's stems, so that a verb ("ersätta") is not taken
+# for a noun of the same stem ("ersättare").
+_ENDINGS = ("", "n", "en", "et", "na", "er", "ar", "or", "erna", "arna", "orna", "s", "ns", "ens", "ets", "t")
+
+
+def _swedish_forms(word: str) -> set[str]:
+    forms = {word + e for e in _ENDINGS}
+    if word[-1] in "ae":  # "gåva": "gåvan", "gåvor"; "yrke": "yrket", "yrken"
+        forms |= {word[:-1] + e for e in _ENDINGS if e[:1] in ("a", "e", "o")}
+    return forms
+
+
+def _key(gloss: str, stem=_stem) -> tuple[str, ...]:
+    if any(c.isdigit() for c in gloss):  # "80-90-100 model" is no key "model"
+        return ()
     words = english_words(gloss)
     while words and words[0] in _ARTICLES:  # "to decide", "the council": the word is the key
         words = words[1:]
     if not words or (len(words) == 1 and words[0] in _STOP) or len(words) > _MAX_PHRASE:
         return ()
-    return tuple(_stem(w) for w in words)
+    return tuple(stem(w) for w in words)

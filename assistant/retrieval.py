@@ -90,6 +90,9 @@ class Retrieval:
     search_text: str  # the question as searched (with history for follow-ups)
     expansions: tuple[str, ...] = ()  # Swedish terms the glossary added
     translations: tuple[tuple[str, tuple[str, ...]], ...] = ()  # English word -> Swedish words (lexicon)
+    # The English question's own topics the glossary did not take -> their Swedish names, whether
+    # or not the documents use them (vocabulary): to tell a subject the documents never mention.
+    topics: tuple[tuple[str, tuple[str, ...]], ...] = ()
     top_dense: float = 0.0  # best cosine similarity of any candidate
     query_terms: tuple[str, ...] = field(default=())
 
@@ -106,9 +109,10 @@ class Retriever:
         mode: str = "hybrid",  # "hybrid", "dense" or "lexical" (the last two for the baselines)
         expand_dense: bool = True,
         lexicon: Lexicon | None = None,
+        vocabulary: Lexicon | None = None,
     ) -> None:
         self.store, self.embedder, self.glossary = store, embedder, glossary or Glossary()
-        self.lexicon = lexicon or Lexicon()
+        self.lexicon, self.vocabulary = lexicon or Lexicon(), vocabulary or Lexicon()
         self.weights, self.mode, self._cache_dir = weights, mode, cache_dir
         self.expand_dense = expand_dense
         self._lexical: LexicalIndex | None = None
@@ -137,6 +141,17 @@ class Retriever:
         expansions = tuple(found_terms)
         # The English words the glossary did not take, in the documents' Swedish.
         concepts = self.lexicon.concepts(rest) if language == "en" else []
+        if language == "en":
+            own_rest = rest if text == question else self.glossary.expand_and_rest(question)[1]
+            # The lexicon's words for the same English count too: "term" is "termin" to the topic
+            # list, and "begreppet" to the lexicon, which a document may use.
+            glossed = {c.english: c.swedish for c in concepts}
+            topics = [
+                (c.english, (*c.swedish, *glossed.get(c.english, ())))
+                for c in self.vocabulary.concepts(own_rest)
+            ]
+        else:
+            topics = self.vocabulary.swedish_words(question)
         w = self.weights
         index = self.lexical()
         # Words for the document itself ("the audit", "i granskningen", "the evaluators") choose
@@ -185,6 +200,7 @@ class Retriever:
             search_text=text,
             expansions=expansions,
             translations=tuple((c.english, c.swedish) for c in concepts),
+            topics=tuple(topics),
             top_dense=max((p.dense for p in dense), default=0.0),
             query_terms=query_terms,
         )

@@ -25,7 +25,7 @@ from .loaders import SUPPORTED_SUFFIXES, extract
 from .manifest import MANIFEST_NAME, document_meta, load_manifest, slugify
 
 # The corpus folder's data files for the assistant, not documents.
-_SKIPPED_NAMES = {MANIFEST_NAME, "glossary.toml", "lexicon.tsv"}
+_SKIPPED_NAMES = {MANIFEST_NAME, "glossary.toml", "lexicon.tsv", "vocabulary.tsv"}
 EMBED_BATCH = 64  # chunks per model call, across documents
 
 

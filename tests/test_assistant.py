@@ -981,3 +981,35 @@ def test_an_unknown_verb_form_is_the_askers_wording(small_town: Settings) -> Non
     assert unknown_words("Har HR-enheten i Ekby föreslagit introduktionsdagen?", index) == []
     assert unknown_words("Vem presenterade introduktionsdagen i Ekby?", index) == []
     assert unknown_words("Hur lång är uppsägningstiden i Ekby?", index) == ["uppsägningstiden"]
+
+
+def test_a_topic_the_documents_never_mention_abstains_in_both_languages(
+    small_town: Settings, tmp_path: Path
+) -> None:
+    from assistant.evidence import mentions
+
+    topics = tmp_path / "topics.tsv"
+    topics.write_text(
+        "gift card\tpresentkort\nbonus\tbonus\nworking environment\tarbetsmiljö\n"
+        "recruitment\trekrytering\nbenefit\tförmån\nhr partner\tHR-partner\n",
+        encoding="utf-8",
+    )
+    assistant = make_assistant(small_town.with_(vocabulary_path=topics))
+    index = assistant.retriever.lexical()
+    # A word in another inflection or as a compound's part is used; a phrase needs its words
+    # side by side ("höga poäng"), not apart ("god" and "arbetsmiljö" both occur).
+    assert mentions("arbetsmiljöenkät", index) and mentions("rekryteringen", index)
+    assert mentions("höga poäng", index) and not mentions("god arbetsmiljö", index)
+    assert not mentions("presentkort", index)
+
+    refused = assistant.ask("Do employees in Ekby get a gift card at Christmas?")
+    assert refused.abstained and "'gift card' does not occur in the documents" in refused.notes
+    # In Swedish the question's own noun is looked up, short or not ("bonus" is five letters).
+    swedish = assistant.ask("Får medarbetarna i Ekby bonus?")
+    assert swedish.abstained and "'bonus' does not occur in the documents" in swedish.notes
+    for question in (
+        "How is the working environment in Ekby followed up?",
+        "Hur många HR-partners har Ekby?",
+    ):
+        answer = assistant.ask(question)
+        assert not answer.abstained, (question, answer.notes)

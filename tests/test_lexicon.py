@@ -102,3 +102,46 @@ def test_a_translation_finds_its_compound_written_open() -> None:
         "internkommunikation",
         *analyzer.terms("intern kommunikationen"),
     ]
+
+
+def vocabulary(text: str, tmp_path: Path) -> Lexicon:
+    path = tmp_path / "vocabulary.tsv"
+    path.write_text(text, encoding="utf-8")
+    return Lexicon.load(path, english_first=True)
+
+
+def test_a_topic_list_reads_english_first_and_matches_exact_words(tmp_path: Path) -> None:
+    topics = vocabulary(
+        "# topics\ngift card\tpresentkort\nadoption\tadoption; adoptivförälder\nterm\ttermin\n"
+        "80-90-100 model\t80-90-100\n",
+        tmp_path,
+    )
+    found = swedish(topics, "Do we get gift cards? Was the plan adopted? Any adoptions?")
+    # Plurals fold to the singular; "adopted" is not "adoption", as a stemmer would make it.
+    assert found == {"gift cards": ("presentkort",), "adoptions": ("adoption", "adoptivförälder")}
+    # "long-term" holds no "term" (a semester), and a key with digits is no key "model".
+    assert swedish(topics, "How high was long-term sick leave in the model?") == {}
+    with pytest.raises(CorpusError, match=r"line 2: expected 'english<TAB>swedish; swedish'"):
+        vocabulary("gift\tgåva\ngift card presentkort\n", tmp_path)
+
+
+def test_a_topic_list_finds_its_swedish_nouns_in_their_inflections_only(tmp_path: Path) -> None:
+    topics = vocabulary(
+        "gift\tgåva; present\npresent\tpresent\nsubstitute\tersättare\nSAM\tSAM\nbonus\tbonus\n", tmp_path
+    )
+    # Each with the other Swedish words for its English: "gåva" is also "present".
+    assert topics.swedish_words("Får man gåvor, och vem ger gåvan? Finns bonusen?") == [
+        ("gåvor", ("gåvor", "gåva", "present")),
+        ("gåvan", ("gåvan", "gåva", "present")),
+        ("bonusen", ("bonusen", "bonus")),
+    ]
+    # A verb of the same stem is no noun of the list ("ersätta": "ersättare"), nor is a function
+    # word that an acronym's endings would spell ("samt": "SAM" + "t").
+    assert topics.swedish_words("Vad ska ersätta den, samt när?") == []
+
+
+def test_the_bundled_topic_list_loads_and_names_what_people_ask_about() -> None:
+    topics = Lexicon.load(BUNDLED_CORPUS / "vocabulary.tsv", english_first=True)
+    assert len(topics) > 3000
+    found = swedish(topics, "Is there flexitime, and do we get a gift card or a doctor's certificate?")
+    assert "flextid" in found["flexitime"] and "läkarintyg" in found["doctor's certificate"]
