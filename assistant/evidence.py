@@ -537,7 +537,9 @@ _GLUED_MARK = re.compile(r"(?<=[a-zåäö])\d{1,2}(?=[-\s.,;:)]|$)")
 
 _QUANTITY = re.compile(
     r"\bhow (many|much|high|large|big|long)\b|\bwhat (percentage|share|proportion|rate|number|amount)\b"
-    r"|\bhur (många|mycket|stor|stort|höga?|lång|långt)\b|\bvilken (andel|procent|summa)\b"
+    r"|\bhur (många|mycket|stor|stort|höga?|lång)\b|\bvilken (andel|procent|summa)\b"
+    # "hur långt hade den kommit?" asks how far along, not for a distance.
+    r"|\bhur långt\b(?!(?:\s+\w+){0,4}\s+kommit\b)"
     r"|\bvad kosta(r|de)\b"
     r"|\bwhat (was|is|were|are) (the )?([\w-]+ ){0,3}"
     r"(turnover|sick leave|sickness absence|absence|cost|costs|salary|budget)\b"

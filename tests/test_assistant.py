@@ -344,9 +344,12 @@ def test_an_acronym_or_hyphenated_name_needs_only_the_document_to_hold_it(small_
     ],
 )
 def test_what_kind_of_figure_a_question_asks_for(question: str, kind: str | None) -> None:
-    from assistant.evidence import figure_kind
+    from assistant.evidence import asks_for_figure, figure_kind
 
     assert figure_kind(question) == kind
+    # "hur långt hade den kommit?" asks how far along, not for a figure.
+    assert asks_for_figure("Hur långt är det till kontoret?")
+    assert not asks_for_figure("Vilken förvaltning låg efter, och hur långt hade den kommit?")
 
 
 @pytest.mark.parametrize(
