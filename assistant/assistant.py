@@ -118,7 +118,7 @@ class AbstentionPolicy:
                 if self.check_topics:
                     # A shorter noun is a subject too when the topic list (corpus/vocabulary.tsv)
                     # names it and the documents use neither it nor a synonym ("bonus", "bisyssla").
-                    own = unmentioned_topics(r.topics, index, asker_compounds=True)
+                    own = unmentioned_topics(r.topics, index, asked_first=True)
                     unknown += [w for w in own if w not in unknown]
             else:
                 # The glossary's word is one Swedish name for the English: a sibling the documents

@@ -173,25 +173,26 @@ def unknown_words(question: str, index: LexicalIndex) -> list[str]:
 
 
 def unmentioned_topics(
-    topics: Iterable[tuple[str, Sequence[str]]], index: LexicalIndex, *, asker_compounds: bool = False
+    topics: Iterable[tuple[str, Sequence[str]]], index: LexicalIndex, *, asked_first: bool = False
 ) -> list[str]:
     """The topics ("retirement gift") none of whose Swedish names ("pensionsgåva", "avgångsgåva")
     the documents use in any form: a subject they never mention.
 
-    With `asker_compounds` the names are the asker's own Swedish words, and a compound they may
-    have coined from the documents' words ("löneskillnaden") counts as used (see `uses`).
+    With `asked_first` the first name is the asker's own Swedish word, and a compound they may
+    have coined from the documents' words ("löneskillnaden") counts as used (see `uses`); the
+    other names are the topic list's.
     """
     return [
         topic
         for topic, swedish in topics
         if not any(m in s for s in swedish for m in _META)  # "fråga", "rapport": the asking, not the subject
-        and not any(mentions(s, index, asker_compounds=asker_compounds) for s in swedish)
+        and not any(mentions(s, index, asker_compounds=asked_first and n == 0) for n, s in enumerate(swedish))
     ]
 
 
-_GLUE = frozenset(
-    "och att som för från med till vid mot den det eller under efter samt".split()
-)  # in phrases
+# A phrase's function words: not looked up alone. "och" and "eller" make it a pair of topics.
+_GLUE = frozenset("och att som för från med till vid mot den det eller under efter samt".split())
+_AND_OR = frozenset(["och", "eller", "samt"])
 
 
 def mentions(swedish: str, index: LexicalIndex, *, asker_compounds: bool = False) -> bool:
@@ -202,7 +203,7 @@ def mentions(swedish: str, index: LexicalIndex, *, asker_compounds: bool = False
     found = [uses(w, index, asker_compounds=asker_compounds) for w in words if w not in _GLUE]
     if not (found and all(found)):
         return False
-    if len(words) == 1 or any(w in _GLUE for w in words):
+    if len(words) == 1 or any(w in _AND_OR for w in words):
         return True
     return index.uses_phrase([stemmer().stemWord(w) for w in words])
 

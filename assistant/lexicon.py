@@ -88,9 +88,11 @@ class Lexicon:
         for swedish, glosses in entries:
             self.size += 1
             keys = [key for gloss in glosses if (key := _key(gloss, self._stem))]
-            if swedish.isalpha() and len(swedish) >= 4:  # "sam" (SAM) would make "samt" a topic
-                for form in _swedish_forms(swedish):
-                    self._swedish.setdefault(form, set()).update(keys)
+            words = swedish.split()
+            # "sam" (SAM) would make "samt" a topic; a phrase ("rökfri arbetstid") inflects its last word.
+            if all(w.isalpha() for w in words) and len(words) <= _MAX_PHRASE and len(words[-1]) >= 4:
+                for form in _swedish_forms(words[-1]):
+                    self._swedish.setdefault(" ".join([*words[:-1], form]), set()).update(keys)
             for key in keys:
                 if swedish not in (found := self._by_key.setdefault(key, [])):
                     found.append(swedish)
@@ -156,15 +158,18 @@ class Lexicon:
         return out
 
     def swedish_words(self, question: str) -> list[tuple[str, tuple[str, ...]]]:
-        """The words of a Swedish question that are one-word entries of the lexicon, in any
-        inflection ("gåvor" for the entry "gåva"), each with every Swedish word of the entries
-        that share its English ("dagis": "förskola", "barnomsorg"), in question order."""
-        found = (w for w in re.findall(r"[a-zåäöéü]+", question.lower()) if len(w) >= 4)
+        """The words and phrases of a Swedish question that are entries of the lexicon, in any
+        inflection ("gåvor" for the entry "gåva", "rökfria arbetstiden" not, "rökfri arbetstiden"
+        yes), each with every Swedish word of the entries that share its English ("dagis":
+        "förskola", "barnomsorg"), in question order."""
+        tokens = re.findall(r"[a-zåäöéü]+", question.lower())
         out = {}
-        for word in found:
-            if word in self._swedish and word not in out:
-                others = (s for key in sorted(self._swedish[word]) for s in self._by_key.get(key, ()))
-                out[word] = tuple(dict.fromkeys([word, *others]))
+        for i in range(len(tokens)):
+            for n in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
+                words = " ".join(tokens[i : i + n])
+                if len(words) >= 4 and words in self._swedish and words not in out:
+                    others = (s for key in sorted(self._swedish[words]) for s in self._by_key.get(key, ()))
+                    out[words] = tuple(dict.fromkeys([words, *others]))
         return list(out.items())
 
 

@@ -1003,6 +1003,8 @@ def test_a_topic_the_documents_never_mention_abstains_in_both_languages(
     # side by side ("höga poäng"), not apart ("god" and "arbetsmiljö" both occur).
     assert mentions("arbetsmiljöenkät", index) and mentions("rekryteringen", index)
     assert mentions("höga poäng", index) and not mentions("god arbetsmiljö", index)
+    # A pair needs each of its words, anywhere; a preposition's phrase needs them side by side.
+    assert mentions("poäng och arbetsmiljö", index) and not mentions("poäng för rekrytering", index)
     assert not mentions("presentkort", index)
 
     refused = assistant.ask("Do employees in Ekby get a gift card at Christmas?")

@@ -138,6 +138,12 @@ def test_a_topic_list_finds_its_swedish_nouns_in_their_inflections_only(tmp_path
     # A verb of the same stem is no noun of the list ("ersätta": "ersättare"), nor is a function
     # word that an acronym's endings would spell ("samt": "SAM" + "t").
     assert topics.swedish_words("Vad ska ersätta den, samt när?") == []
+    # A phrase of the list is found with its last word inflected, and so are its words.
+    phrases = vocabulary("smoke-free hours\trökfri arbetstid\nworking hours\tarbetstid\n", tmp_path)
+    assert phrases.swedish_words("Gäller rökfri arbetstiden?") == [
+        ("rökfri arbetstiden", ("rökfri arbetstiden", "rökfri arbetstid")),
+        ("arbetstiden", ("arbetstiden", "arbetstid")),
+    ]
 
 
 def test_the_bundled_topic_list_loads_and_names_what_people_ask_about() -> None:
