@@ -169,7 +169,7 @@ _STOP = frozenset(
         "gave",
     ]
 )
-CACHE_FORMAT = "10"
+CACHE_FORMAT = "11"
 
 
 _local = threading.local()
@@ -185,7 +185,7 @@ def stemmer(language: str = "swedish") -> snowballstemmer.stemmer:
 
 
 def words(text: str) -> list[str]:
-    # An English possessive is the name's ("Alingsås's"), not a word "s" of its own. A PDF glues
+    # A possessive is the name's ("Alingsås's", "SKR:s"), not a word "s" of its own. A PDF glues
     # a footnote's mark to the word it follows ("gap-analyser7", "kompetensgap9").
     return [_FOOTNOTE_MARK.sub("", w.lower()) for w in _WORD.findall(_POSSESSIVE.sub("", text))]
 
@@ -193,7 +193,7 @@ def words(text: str) -> list[str]:
 _FOOTNOTE_MARK = re.compile(r"(?<=[a-zåäöéü]{4})\d{1,2}$")
 
 
-_POSSESSIVE = re.compile(r"(?<=\w)['’]s\b")
+_POSSESSIVE = re.compile(r"(?<=\w)['’:]s\b")  # "Alingsås's", "SKR:s"
 
 
 class Analyzer:
