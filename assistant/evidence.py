@@ -1062,6 +1062,9 @@ def _own_question(
     return clause, own_terms, own_translations
 
 
-# "…, and when did that start?": the part names its subject elsewhere.
+# "…, and when did that start?", "… och när skulle arbetet i så fall göras?": the part names its
+# subject elsewhere.
 # ("det", "den" are also articles: "när fattades det politiska beslutet".)
-_BACK_REFERENCE = re.compile(r"\b(that|this|it|they|them|those|detta|dessa|dem)\b", re.IGNORECASE)
+_BACK_REFERENCE = re.compile(
+    r"\b(that|this|it|they|them|those|detta|dessa|dem|i så fall|in that case|if so)\b", re.IGNORECASE
+)

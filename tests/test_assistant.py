@@ -809,6 +809,8 @@ def test_the_time_of_a_two_part_question_and_the_askers_errand(small_town: Setti
     assert not missing("När infördes introduktionsdagen, och uppskattades den av nyanställda?")
     # "…, och när började det?": "det" is the first part's subject.
     assert not missing("Vad är introduktionsdagen i Ekby, och när började detta?")
+    # "i så fall" refers back too: the part's own words ("arbetet") are not its subject.
+    assert not missing("Varför behövs introduktionsdagen, och när skulle arbetet i så fall göras?")
     # "Jag förbereder ett svar om …:" is the asker's errand, not a word the documents must hold.
     assert unknown_words("Jag sammanställer underlag – när infördes dagen?", index) == []
     assert unknown_words("När sammanställer Ekby underlag?", index) == ["sammanställer"]
