@@ -80,9 +80,11 @@ class Lexicon:
     def __init__(self, entries: Iterable[tuple[str, Iterable[str]]] = (), *, exact: bool = False) -> None:
         # Stemmed English matches "adopted" to "adopt": right for glosses of the documents' own
         # words, too loose for a topic list ("adoption"), which `exact` matches in singular only.
+        self._exact = exact
         self._stem = _singular if exact else _stem
         self._by_key: dict[tuple[str, ...], list[str]] = {}
-        # A one-word Swedish entry in each of its inflections -> the English it stands for.
+        # A topic list's Swedish word or phrase, in each of its inflections -> the English it
+        # stands for (`swedish_words`).
         self._swedish: dict[str, set[tuple[str, ...]]] = {}
         self.size = 0
         for swedish, glosses in entries:
@@ -90,7 +92,12 @@ class Lexicon:
             keys = [key for gloss in glosses if (key := _key(gloss, self._stem))]
             words = swedish.split()
             # "sam" (SAM) would make "samt" a topic; a phrase ("rökfri arbetstid") inflects its last word.
-            if all(w.isalpha() for w in words) and len(words) <= _MAX_PHRASE and len(words[-1]) >= 4:
+            if (
+                exact
+                and all(w.isalpha() for w in words)
+                and len(words) <= _MAX_PHRASE
+                and len(words[-1]) >= 4
+            ):
                 for form in _swedish_forms(words[-1]):
                     self._swedish.setdefault(" ".join([*words[:-1], form]), set()).update(keys)
             for key in keys:
@@ -139,7 +146,7 @@ class Lexicon:
         A phrase of two or three words wins over its words ("exit interview" is one concept,
         not "exit" and "interview"); function words are never looked up on their own.
         """
-        if self._stem is _singular:  # "long-term" is no "term" (a semester) of a topic list
+        if self._exact:  # "long-term" is no "term" (a semester) of a topic list
             question = _HYPHENATED.sub(" ", question)
         tokens = english_words(question)
         stems = [self._stem(t) for t in tokens]
@@ -158,7 +165,7 @@ class Lexicon:
         return out
 
     def swedish_words(self, question: str) -> list[tuple[str, tuple[str, ...]]]:
-        """The words and phrases of a Swedish question that are entries of the lexicon, in any
+        """The words and phrases of a Swedish question that are entries of a topic list, in any
         inflection ("gåvor" for the entry "gåva", "rökfria arbetstiden" not, "rökfri arbetstiden"
         yes), each with every Swedish word of the entries that share its English ("dagis":
         "förskola", "barnomsorg"), in question order."""
