@@ -316,8 +316,12 @@ def missing_specifics(
     by_doc: dict[str, list[Passage]] = {}
     for p in passages:
         by_doc.setdefault(p.doc.doc_id, []).append(p)
-    # What each document the question names by more than its place holds, for comparisons.
+    # What each document the question names by more than its place holds, for comparisons; and
+    # each document of the places it compares ("Both Askersund and Alingsås have HR produce …").
     compared: list[tuple[set[str], set[str]]] = []
+    both_places = [
+        n for m in _BOTH.finditer(question) for n in m.groups() if n in known and _is_place_like(n)
+    ]
     for group in by_doc.values():
         doc = group[0].doc
         head = f"{doc.title} {doc.municipality} {doc.author} {doc.doc_type}".lower()
@@ -366,7 +370,10 @@ def missing_specifics(
             for f in forms(n)
             if not _has_name(head, f)
         )
-        if (near or cites) and _names_document(question, doc, [g[0].doc for g in by_doc.values()]):
+        if (near or cites) and (
+            _names_document(question, doc, [g[0].doc for g in by_doc.values()])
+            or any(_has_name(doc.municipality.lower(), place) for place in both_places)
+        ):
             compared.append(
                 ({n for n in known if held(n)}, {y for y in years if any(y in p.chunk.text for p in near)})
             )
@@ -380,6 +387,9 @@ def missing_specifics(
     if known or years:
         problems.append("no retrieved document mentions " + ", ".join([*known, *years]) + " on this subject")
     return problems
+
+
+_BOTH = re.compile(r"\b(?:both|både)\s+([\wåäöÅÄÖ-]+)\s+(?:and|och)\s+([\wåäöÅÄÖ-]+)", re.IGNORECASE)
 
 
 def _names_document(question: str, doc: DocumentMeta, among: Sequence[DocumentMeta]) -> bool:

@@ -1021,3 +1021,38 @@ def test_a_topic_the_documents_never_mention_abstains_in_both_languages(
     ):
         answer = assistant.ask(question)
         assert not answer.abstained, (question, answer.notes)
+
+
+def test_a_question_comparing_both_places_finds_each_in_its_own_document(
+    settings: Settings, tmp_path: Path
+) -> None:
+    from assistant.evidence import missing_specifics
+
+    folder = tmp_path / "two-towns"
+    folder.mkdir()
+    manifest = []
+    for town in ("Ekby", "Tallby"):
+        slug = town.lower()
+        (folder / f"{slug}.md").write_text(
+            f"# Svar från {town} kommun 2023\n\n## 1 Personalredovisning\n\nHR tar varje år fram en "
+            f"personalredovisning om sjukfrånvaro och personalomsättning i {town}.\n",
+            encoding="utf-8",
+        )
+        manifest.append(
+            f'[[document]]\nfile = "{slug}.md"\ndoc_id = "{slug}-svar-2023"\ntitle = "Svar från {town}"\n'
+            f'municipality = "{town} kommun"\ntype = "svar"\ndate = "2023"\n'
+        )
+    (folder / "manifest.toml").write_text("\n".join(manifest), encoding="utf-8")
+    ingest([folder], make_store(settings), make_embedder(settings), IngestOptions.from_settings(settings))
+    assistant = make_assistant(settings)
+    index = assistant.retriever.lexical()
+
+    def problems(question: str) -> list[str]:
+        r = assistant.retriever.retrieve(question, 5)
+        return missing_specifics(question, r.passages, index, r.query_terms)
+
+    # Each town's own document holds it: a comparison of both finds them across the two.
+    assert problems("Både Ekby och Tallby tar fram en personalredovisning. Vad ska den innehålla?") == []
+    assert problems("Both Ekby and Tallby have HR produce a personalredovisning. What is in it?") == []
+    # Without "both", one document must hold both names.
+    assert problems("Tar Ekby fram en personalredovisning som i Tallby?")
