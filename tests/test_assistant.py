@@ -818,20 +818,24 @@ def test_the_time_of_a_two_part_question_and_the_askers_errand(small_town: Setti
 
 @pytest.fixture
 def two_towns(settings: Settings, tmp_path: Path) -> Settings:
-    """Ekby's audit, which speaks of centralising HR support, and Västby's reply, which does not."""
+    """Ekby's audit, which speaks of centralising HR support, and Västby's reply, which does not;
+    each speaks of its own yearly staff report."""
     folder = tmp_path / "two-towns"
     folder.mkdir()
     filler = "Uppgifterna bygger på intervjuer och dokumentstudier under våren. " * 8
     (folder / "ekby.md").write_text(
         "# Granskning av HR-arbetet i Ekby kommun\n\n## 1 Organisation\n\n"
         f"Ekby beslutade 2020 att centralisera HR-stödet mot förvaltningarna. {filler}\n\n"
-        f"## 2 Heltid\n\nEkby har infört heltid som norm i äldreomsorgen. {filler}\n",
+        f"## 2 Heltid\n\nEkby har infört heltid som norm i äldreomsorgen. {filler}\n\n"
+        "## 3 Personalredovisning\n\n"
+        f"HR tar varje år fram en personalredovisning om sjukfrånvaro i Ekby. {filler}\n",
         encoding="utf-8",
     )
     (folder / "vastby.md").write_text(
         "# Svar på granskning i Västby kommun\n\n"
         f"Avslutningssamtal dokumenteras i personalsystemet sedan 2021. {filler}\n\n"
-        f"Nämnden ser över kommunens hemsida under hösten 2023. {filler}\n",
+        f"Nämnden ser över kommunens hemsida under hösten 2023. {filler}\n\n"
+        f"HR tar varje år fram en personalredovisning om sjukfrånvaro i Västby. {filler}\n",
         encoding="utf-8",
     )
     (folder / "manifest.toml").write_text(
@@ -1023,28 +1027,10 @@ def test_a_topic_the_documents_never_mention_abstains_in_both_languages(
         assert not answer.abstained, (question, answer.notes)
 
 
-def test_a_question_comparing_both_places_finds_each_in_its_own_document(
-    settings: Settings, tmp_path: Path
-) -> None:
+def test_a_question_comparing_both_places_finds_each_in_its_own_document(two_towns: Settings) -> None:
     from assistant.evidence import missing_specifics
 
-    folder = tmp_path / "two-towns"
-    folder.mkdir()
-    manifest = []
-    for town in ("Ekby", "Tallby"):
-        slug = town.lower()
-        (folder / f"{slug}.md").write_text(
-            f"# Svar från {town} kommun 2023\n\n## 1 Personalredovisning\n\nHR tar varje år fram en "
-            f"personalredovisning om sjukfrånvaro och personalomsättning i {town}.\n",
-            encoding="utf-8",
-        )
-        manifest.append(
-            f'[[document]]\nfile = "{slug}.md"\ndoc_id = "{slug}-svar-2023"\ntitle = "Svar från {town}"\n'
-            f'municipality = "{town} kommun"\ntype = "svar"\ndate = "2023"\n'
-        )
-    (folder / "manifest.toml").write_text("\n".join(manifest), encoding="utf-8")
-    ingest([folder], make_store(settings), make_embedder(settings), IngestOptions.from_settings(settings))
-    assistant = make_assistant(settings)
+    assistant = make_assistant(two_towns)
     index = assistant.retriever.lexical()
 
     def problems(question: str) -> list[str]:
@@ -1052,7 +1038,7 @@ def test_a_question_comparing_both_places_finds_each_in_its_own_document(
         return missing_specifics(question, r.passages, index, r.query_terms)
 
     # Each town's own document holds it: a comparison of both finds them across the two.
-    assert problems("Både Ekby och Tallby tar fram en personalredovisning. Vad ska den innehålla?") == []
-    assert problems("Both Ekby and Tallby have HR produce a personalredovisning. What is in it?") == []
+    assert problems("Både Ekby och Västby tar fram en personalredovisning. Vad ska den innehålla?") == []
+    assert problems("Both Ekby and Västby have HR produce a personalredovisning. What is in it?") == []
     # Without "both", one document must hold both names.
-    assert problems("Tar Ekby fram en personalredovisning som i Tallby?")
+    assert problems("Tar Ekby fram en personalredovisning som i Västby?")
