@@ -121,6 +121,12 @@ def test_a_topic_list_reads_english_first_and_matches_exact_words(tmp_path: Path
     assert found == {"gift cards": ("presentkort",), "adoptions": ("adoption", "adoptivförälder")}
     # "long-term" holds no "term" (a semester), and a key with digits is no key "model".
     assert swedish(topics, "How high was long-term sick leave in the model?") == {}
+    # A Swedish word in an English question is no English word: "chefsöverenskommelser" holds no
+    # "chefs" (cooks), and "relative to" is a preposition, not a relative.
+    topics = vocabulary("chef\tkock\nrelative\tsläkting\n", tmp_path)
+    assert swedish(topics, "What do the manager agreements (chefsöverenskommelser) set out?") == {}
+    assert swedish(topics, "Which part was weakest relative to the points available?") == {}
+    assert swedish(topics, "Can a relative be hired?") == {"relative": ("släkting",)}
     with pytest.raises(CorpusError, match=r"line 2: expected 'english<TAB>swedish; swedish'"):
         vocabulary("gift\tgåva\ngift card presentkort\n", tmp_path)
 
