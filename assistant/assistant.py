@@ -19,6 +19,7 @@ from .compose import abstain, compose
 from .errors import InvalidQuestionError
 from .evidence import (
     has_sibling,
+    missing_count,
     missing_figure,
     missing_reply,
     missing_result,
@@ -76,6 +77,11 @@ class AbstentionPolicy:
             )
         ):
             found.append("the passages hold no figure for this question")
+        elif self.check_figures and not locating:
+            # English nouns are looked for in their Swedish names, from the glossary or topic list.
+            counted = missing_count(question, r.passages, index, [*r.translations, *r.topics], lang)
+            if counted:
+                found.append(f"the passages give no number of '{counted}'")
         if self.check_specifics and (
             missing_reply(question, r.passages) or missing_audit_reply(question, r.passages)
         ):

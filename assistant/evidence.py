@@ -163,6 +163,9 @@ def unknown_words(question: str, index: LexicalIndex) -> list[str]:
             w.startswith(word[:-2]) for w in index.surface if len(w) > 6
         ):
             continue
+        # Another form of a word they use: "effektivare" for "effektiv".
+        if stemmer().stemWord(word) in index.term_ids:
+            continue
         parts = index.analyzer.split(word)
         if len(parts) > 1 and all(p in index.surface for p in parts):
             continue
@@ -320,7 +323,10 @@ def missing_specifics(
     # each document of the places it compares ("Both Askersund and Alingsås have HR produce …").
     compared: list[tuple[set[str], set[str]]] = []
     both_places = [
-        n for m in _BOTH.finditer(question) for n in m.groups() if n in known and _is_place_like(n)
+        n
+        for m in _BOTH.finditer(question)
+        for n in known
+        if _is_place_like(n) and re.search(rf"\b{re.escape(n)}", m.group(1))
     ]
     for group in by_doc.values():
         doc = group[0].doc
@@ -389,7 +395,9 @@ def missing_specifics(
     return problems
 
 
-_BOTH = re.compile(r"\b(?:both|både)\s+([\wåäöÅÄÖ-]+)\s+(?:and|och)\s+([\wåäöÅÄÖ-]+)", re.IGNORECASE)
+# "both Askersund and Alingsås", "both in Askersund's reply and in SKR's report on Alingsås": the
+# words on each side of the "and" name the places compared.
+_BOTH = re.compile(r"\b(?:both|både)\b((?:\s+\S+){1,5}?\s+(?:and|och)(?:\s+\S+){1,5})", re.IGNORECASE)
 
 
 def _names_document(question: str, doc: DocumentMeta, among: Sequence[DocumentMeta]) -> bool:
@@ -627,6 +635,114 @@ def missing_figure(
         if figure_with(pieces, wanted, index, form, own, every, synonyms):
             return False
     return True
+
+
+# "how many questions", "hur många av chefsutköpen": the words that name what is counted. A word
+# the count is asked *in* ("poäng", "gånger"), a verb ("hur många jobbar") or a function word
+# ends them.
+_COUNTED = re.compile(
+    r"\b(?:how many|hur många)\s+((?:of|av)\s+(?:the\s+|de\s+)?)?([\w-]+)(?:\s+([\w-]+))?",
+    re.IGNORECASE,
+)
+_NOT_COUNTED = frozenset(
+    "are were is was be been do did does have has had will would can could should must that which who"
+    " in at on for from to per of and or the a an times time"
+    " som är var varit har hade jobbar arbetar fick får finns fanns kan ska skall gick går blev blir"
+    " i på för från till per av och eller de den det gånger gång".split()
+)
+_UNITS_EN = "points point percent percentage hours hour days day weeks week months month years year crowns"
+# People are counted by many words: "ett 40-tal personer", "fyra medarbetare", "3 200 anställda".
+_PEOPLE = frozenset(
+    "people persons person personer medarbetare medarbetarna anställda anställd staff employees employee"
+    " personal workers".split()
+)
+_COUNT_REACH = 3  # words between a number and the noun it counts ("fyra konkreta åtgärder")
+
+
+def counted_words(question: str, index: LexicalIndex) -> list[str]:
+    """The words that name what a "how many" question counts: "How many seats are there" ->
+    ["seats"]; none when it counts in a unit ("hur många poäng") or by a verb ("hur många jobbar")."""
+    m = _COUNTED.search(question)
+    if m is None:
+        return []
+    units = set(index.analyzer.terms(f"{UNITS} {_UNITS_EN}"))
+    out = []
+    for w in (g for g in m.groups()[1:] if g):
+        if w.lower() in _NOT_COUNTED:
+            break
+        out.append(w)
+    if not out or any(set(index.analyzer.terms(w)) & units for w in out):
+        return []
+    return out
+
+
+def missing_count(
+    question: str,
+    passages: Sequence[Passage],
+    index: LexicalIndex,
+    translations: Sequence[tuple[str, Sequence[str]]] = (),
+    lang: str = "sv",
+) -> str:
+    """What a "how many N" question counts, when no sentence of the best passages puts a number
+    next to it ("fyra gånger per år" counts no questions of a pulse survey; "16 milj. kr" no
+    managers bought out); "" when one does, or when what is counted cannot be told.
+
+    An English noun is looked for in its Swedish `translations` (English, Swedish words); one
+    without any is not checked. People are counted by any word for them.
+    """
+    from .compose import split_sentences
+
+    counted = counted_words(question, index)
+    if not counted or _ASKS_WHO.match(question):
+        return ""
+    english = lang == "en"
+    # "Hur många av HR-partnerna …": a part of a group of people is counted as people ("fyra
+    # medarbetare").
+    part_of = bool(re.search(r"\b(?:how many of|hur många av)\b", question, re.IGNORECASE))
+    stems: set[str] = set()
+    for w in counted:
+        low = w.lower()
+        if low in _PEOPLE or part_of:
+            stems |= {stemmer().stemWord(p) for p in _PEOPLE}
+        elif not english:
+            stems.add(stemmer().stemWord(low))
+        for e, swedish in translations:
+            if low in e.lower().split() or low.rstrip("s") == e.lower().rstrip("s"):
+                stems |= {stemmer().stemWord(s.lower().split()[-1]) for s in swedish if s}
+    if not stems:
+        return ""
+    for p in passages[:3]:
+        pieces = [*split_sentences(p.chunk.text), p.chunk.text]
+        if any(_counts(piece, stems) for piece in pieces):
+            return ""
+    return max(counted, key=len)  # "HR strategists", "rekryteringar gör": the noun is the longer
+
+
+def _counts(text: str, stems: set[str]) -> bool:
+    """Whether a number in `text` stands within a few words of a word of one of the `stems`
+    (the word itself, inflected, or as a compound's head: "HR-strateger" for "strateg")."""
+    tokens = re.findall(r"[\wåäöÅÄÖéü-]+", _DATE.sub("", _LABEL_NUMBER.sub("", text)).lower())
+    hits = [i for i, t in enumerate(tokens) if _COUNT_NUMBER.fullmatch(t) and not _YEAR.fullmatch(t)]
+    if not hits:
+        return False
+
+    def names(t: str) -> bool:
+        s = stemmer().stemWord(t)
+        head = t.rsplit("-", 1)[-1]
+        return any(
+            s == x or (len(x) >= 4 and (s.endswith(x) or head.startswith(x.rsplit("-", 1)[-1])))
+            for x in stems
+        )
+
+    return any(
+        names(tokens[j])
+        for i in hits
+        for j in range(max(0, i - _COUNT_REACH), min(len(tokens), i + _COUNT_REACH + 1))
+        if j != i
+    )
+
+
+_YEAR = re.compile(r"(?:19|20)\d\d")
 
 
 # A named committee, department or unit ("socialnämnden", "Lön och bemanningsenheten").
@@ -896,6 +1012,8 @@ _NUMBER_WORDS = "två|tre|fyra|fem|sex|sju|åtta|nio|tio|elva|tolv|tjugo|trettio
 _FIGURE = re.compile(
     rf"\d|\b({_NUMBER_WORDS}|miljon(er)?|miljard(er)?|hälften|dubbelt|samtliga)\b", re.IGNORECASE
 )
+# A number that counts something: "40-tal" is about 40.
+_COUNT_NUMBER = re.compile(rf"(?:\d[\d  ]*(?:-tal)?|{_NUMBER_WORDS})", re.IGNORECASE)
 
 
 # A year or a date is when, not how many; PDF text glues footnote marks to a year ("20206" is
@@ -954,6 +1072,15 @@ _ASKS_REPLY = re.compile(
     re.IGNORECASE,
 )
 _PETITION = re.compile(r"\b(interpellation\w*|motion\w*)", re.IGNORECASE)
+# "the Askersund reply and the Alingsås interpellation": two documents side by side, not the reply
+# to the interpellation.
+_REPLY_AND_PETITION = re.compile(
+    r"\b(?:repl(?:y|ies)|answer|response|svar(?:et)?)\s+(?:and|och)\s+(?:the\s+)?(?:[\w'’-]+\s+)?"
+    r"(?:interpellation|motion)"
+    r"|\b(?:interpellation(?:en)?|motion(?:en)?)\s+(?:and|och)\s+(?:the\s+)?(?:[\w'’-]+\s+)?"
+    r"(?:repl(?:y|ies)|answer|response|svar(?:et)?)\b",
+    re.IGNORECASE,
+)
 _REPLY_TEXT = re.compile(r"\bsvar\w*|\bbesvar\w*|\w+ssvar\w*|\banswer|\breply", re.IGNORECASE)
 
 
@@ -965,7 +1092,7 @@ def missing_reply(question: str, passages: Sequence[Passage]) -> bool:
     wrong answer a council meeting must not hear.
     """
     petition = _PETITION.search(question)
-    if not (petition and _ASKS_REPLY.search(question)):
+    if not (petition and _ASKS_REPLY.search(question)) or _REPLY_AND_PETITION.search(question):
         return False
     kind = petition.group(1).lower()[:6]  # "interp" / "motion"
     for p in passages:

@@ -282,6 +282,42 @@ def test_a_figure_must_stand_next_to_what_the_question_counts(small_town: Settin
     assert not assistant.ask("Hur stor var personalomsättningen i Ekby?").abstained
 
 
+def test_a_count_must_stand_next_to_what_the_question_counts(small_town: Settings) -> None:
+    from assistant.evidence import counted_words
+
+    assistant = make_assistant(small_town)
+    # "fyra HR-partners" counts partners, not recruitments; "456 poäng" no questions of a survey.
+    refused = assistant.ask("Hur många rekryteringar gör HR-partners i Ekby per år?")
+    assert refused.abstained and "the passages give no number of 'rekryteringar'" in refused.notes
+    refused = assistant.ask("How many questions does the working environment survey in Ekby have?")
+    assert refused.abstained and "the passages give no number of 'questions'" in refused.notes
+    assert not assistant.ask("Hur många HR-partners arbetar med rekrytering?").abstained
+    index = assistant.retriever.lexical()
+    assert counted_words("How many seats are there on the council?", index) == ["seats"]
+    assert counted_words("How many HR strategists are there?", index) == ["HR", "strategists"]
+    assert counted_words("Hur många av HR-partnerna arbetar med rekrytering?", index) == ["HR-partnerna"]
+    # A count in a unit, or by a verb, names nothing to look for.
+    assert counted_words("Hur många poäng fick Ekby?", index) == []
+    assert counted_words("Hur många jobbar på HR?", index) == []
+    assert counted_words("How many times a year is it done?", index) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "stems", "holds"),
+    [
+        ("HR-enheten har fyra HR-partners som arbetar med rekrytering.", {"hr-partn"}, True),
+        ("intervjuer med ett 40-tal personer i organisationen", {"person"}, True),
+        ("utköp för sammanlagt 16 milj. kr (Alingsås Tidning 20230911).", {"chef"}, False),
+        ("Pulsmätningarna genomförs fyra gånger per år.", {"fråg"}, False),
+        ("Enligt avsnitt 3 ska chefer ha stöd.", {"chef"}, False),  # a section's number counts nothing
+    ],
+)
+def test_a_number_counts_the_words_beside_it(text: str, stems: set[str], holds: bool) -> None:
+    from assistant.evidence import _counts
+
+    assert _counts(text, stems) is holds
+
+
 def test_an_english_figure_question_about_a_place_counts_its_translated_words(small_town: Settings) -> None:
     from assistant.evidence import figure_subject
 
@@ -418,8 +454,12 @@ def test_the_answer_to_an_interpellation_needs_the_reply_itself(small_town: Sett
         r.passages[0], doc=replace(r.passages[0].doc, title="Svar på interpellation om introduktion")
     )
     assert not missing_reply(question, [reply])
-    # A question about the interpellation itself asks for no reply.
+    # A question about the interpellation itself asks for no reply, nor does one that compares
+    # a reply with an interpellation, two documents side by side.
     assert not missing_reply("Vad frågar interpellationen om introduktion?", r.passages)
+    assert not missing_reply(
+        "Both the Västby reply and the Ekby interpellation give HR a task. What is it?", r.passages
+    )
 
 
 def test_a_possessive_is_no_word_of_its_own() -> None:
@@ -707,6 +747,8 @@ def test_a_compound_of_document_words_in_another_inflection_is_known(small_town:
     index = make_assistant(small_town).retriever.lexical()
     # "Max" heads the score table and "poäng" is used, though never "poängen".
     assert unknown_words("Vad var maxpoängen?", index) == []
+    # Another form of a word the documents use: "rekryteringarna", where they say "rekrytering".
+    assert unknown_words("Hur följs rekryteringarna upp?", index) == []
     assert unknown_words("Hur lång är uppsägningstiden?", index) == ["uppsägningstiden"]
 
 
@@ -1040,5 +1082,12 @@ def test_a_question_comparing_both_places_finds_each_in_its_own_document(two_tow
     # Each town's own document holds it: a comparison of both finds them across the two.
     assert problems("Både Ekby och Västby tar fram en personalredovisning. Vad ska den innehålla?") == []
     assert problems("Both Ekby and Västby have HR produce a personalredovisning. What is in it?") == []
+    # The places may be named with their documents: "both in Ekby's audit and in Västby's reply".
+    assert (
+        problems(
+            "A personalredovisning comes up both in Ekby's audit and in the reply from Västby. What is it?"
+        )
+        == []
+    )
     # Without "both", one document must hold both names.
     assert problems("Tar Ekby fram en personalredovisning som i Västby?")
