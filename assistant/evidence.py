@@ -316,6 +316,9 @@ def missing_specifics(
     translated = [t for swedish in aliases.values() for t in index.word_terms(swedish)]
     topic |= topic_terms(translated, index, names, years)
     own_years = document_years(question)
+    # An audit, review or reply is written once: a year that dates one is its date. (An
+    # evaluation of 2022 may be published in 2023; a "2019 staff survey" is a subject.)
+    dating = {y for y in own_years if re.search(rf"{y}(?:'s)?\s+(?:[\w-]+\s+)?{_DATED_ONCE}", question, re.I)}
     by_doc: dict[str, list[Passage]] = {}
     for p in passages:
         by_doc.setdefault(p.doc.doc_id, []).append(p)
@@ -359,10 +362,12 @@ def missing_specifics(
         near = [
             p for p in group if p in on_topic or any(_has_name(p.chunk.text.lower(), f) for f in subjects)
         ]
+        # A year that dates the document asked for ("KPMG's 2023 follow-up review") is its date:
+        # a 2021 audit that mentions 2023 is not the review of 2023.
         years_ok = all(
-            any(y in p.chunk.text for p in near)
-            or y in doc.title
-            or (y in own_years and doc.date.startswith(y))
+            y in doc.title or doc.date.startswith(y)
+            if y in dating
+            else any(y in p.chunk.text for p in near) or (y in own_years and doc.date.startswith(y))
             for y in years
         )
         if names_ok and years_ok:
@@ -493,8 +498,11 @@ _DOC_WORDS = (
     r"(?:evaluation|audit|report|review|assessment|answer|reply|response|interpellation|survey"
     r"|kommunkompass\w*|granskning\w*|revisionsrapport\w*|rapport\w*|utvärdering\w*|svar\w*)"
 )
+_DATED_ONCE = (
+    r"(?:audit|review|reply|answer|response|interpellation|granskning\w*|revisionsrapport\w*|svar\w*)\b"
+)
 _DOCUMENT_YEAR = re.compile(
-    rf"(?<![\d-])((?:19|20)\d\d)(?![\d-])(?:'s)?\s+{_DOC_WORDS}\b"
+    rf"(?<![\d-])((?:19|20)\d\d)(?![\d-])(?:'s)?\s+(?:[\w-]+\s+)?{_DOC_WORDS}\b"
     rf"|\b{_DOC_WORDS}\s+(?:from\s+|of\s+|in\s+|från\s+|år\s+)?((?:19|20)\d\d)(?![\d-])",
     re.IGNORECASE,
 )

@@ -770,6 +770,22 @@ def test_a_question_about_the_document_is_answered_by_its_date(small_town: Setti
     assert missing("När planeras nästa granskning?")
 
 
+def test_a_year_that_dates_an_audit_is_its_date(small_town: Settings) -> None:
+    from assistant.evidence import missing_specifics
+
+    assistant = make_assistant(small_town)
+    index = assistant.retriever.lexical()
+
+    def problems(question: str) -> list[str]:
+        r = assistant.retriever.retrieve(question, 5)
+        return missing_specifics(question, r.passages, index, r.query_terms, dict(r.translations))
+
+    # The audit is of 2022 and speaks of turnover in 2021: it is no audit of 2021.
+    assert problems("What did Ekby's 2021 follow-up audit say about staff turnover?")
+    assert problems("What did Ekby's 2022 follow-up audit say about staff turnover?") == []
+    assert problems("What was staff turnover in Ekby in 2021?") == []
+
+
 def test_a_question_for_how_an_audit_was_answered_needs_that_bodys_reply(small_town: Settings) -> None:
     from dataclasses import replace
 
