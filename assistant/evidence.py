@@ -796,6 +796,8 @@ UNITS = (
     "poäng procent antal andel kronor stor stort många mycket hög höga lång långt"
     " timmar dygnet dagar veckor månader år pengar medel nyligen senaste senast idag numera"
     " period perioden jämfört max maximalt maximum högst lägst"
+    # nor words of sum or estimate ("sammanlagt", "ungefär"), nor a verb's particle ("pekar ut")
+    " totalt sammanlagt sammantaget ungefär cirka omkring drygt knappt ut in upp"
 )
 _SUBJECT_TERMS = 2
 

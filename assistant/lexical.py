@@ -169,7 +169,7 @@ _STOP = frozenset(
         "gave",
     ]
 )
-CACHE_FORMAT = "11"
+CACHE_FORMAT = "12"
 
 
 _local = threading.local()
@@ -291,9 +291,11 @@ class LexicalIndex:
         self._document_texts: dict[str, str] = {}  # filled per document, when asked
         # Every word the documents use, unstemmed and split at hyphens and digits ("OSA12-ronden"
         # holds "osa"): to tell a word the corpus never uses from one it uses elsewhere.
-        self.surface = frozenset(
-            w for c in self.chunks for w in re.findall(r"[a-zåäöéü]+", c.text.lower())
-        ) | frozenset(w for t in titles.values() for w in re.findall(r"[a-zåäöéü]+", t.lower()))
+        self.surface = (
+            frozenset(w for c in self.chunks for w in re.findall(r"[a-zåäöéü]+", c.text.lower()))
+            | frozenset(w for t in titles.values() for w in re.findall(r"[a-zåäöéü]+", t.lower()))
+            | frozenset(w for c in self.chunks for w in elided_compounds(c.text))
+        )
 
     def document_text(self, doc_id: str) -> str:
         """One document's indexed text, lower-cased: to ask whether it names something anywhere."""
@@ -432,6 +434,26 @@ def _cache_path(store, cache_dir: Path | None, fingerprint: str) -> Path | None:
 
     where = hashlib.sha1(f"{store.location}|{store.name}|{CACHE_FORMAT}".encode()).hexdigest()[:10]
     return cache_dir / "lexical" / f"{where}-{fingerprint}.pkl"
+
+
+# "förenings-, kultur- och näringsliv": the first parts share the last compound's head.
+_ELIDED = re.compile(
+    r"\b((?:[a-zåäö]{3,}-,?\s+)+)(?:och|eller|samt|respektive)\s+([a-zåäö]{6,})", re.IGNORECASE
+)
+_PART = 3  # letters of a compound's part, at least
+
+
+def elided_compounds(text: str) -> list[str]:
+    """The compounds a text writes with a shared head: "förenings-, kultur- och näringsliv" holds
+    "föreningsliv" and "kulturliv". Where the last compound's head begins is not known, so each
+    ending of it that leaves a first part is tried ("föreningsringsliv" too, which no question
+    asks for)."""
+    out = []
+    for m in _ELIDED.finditer(text):
+        last = m.group(2).lower()
+        for first in re.findall(r"([a-zåäö]+)-", m.group(1).lower()):
+            out += [first + last[i:] for i in range(_PART, len(last) - _PART + 1)]
+    return out
 
 
 def idf_weight(index: LexicalIndex, term: str) -> float:

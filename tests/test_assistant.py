@@ -752,6 +752,16 @@ def test_a_compound_of_document_words_in_another_inflection_is_known(small_town:
     assert unknown_words("Hur lång är uppsägningstiden?", index) == ["uppsägningstiden"]
 
 
+def test_compounds_written_with_a_shared_head_are_words_of_the_documents() -> None:
+    from assistant.lexical import elided_compounds
+
+    found = elided_compounds("samarbete i form av förenings-, kultur- och näringsliv är viktigt")
+    assert {"föreningsliv", "kulturliv"} <= set(found)
+    assert "rollfördelning" in elided_compounds("Roll- och\nansvarsfördelning är tydlig.")
+    # A hyphen that joins no compounds ("HR-enheten och HR-avdelningen") shares no head.
+    assert elided_compounds("HR-enheten och HR-avdelningen samarbetar") == []
+
+
 def test_a_question_about_the_document_is_answered_by_its_date(small_town: Settings) -> None:
 
     from assistant.answer_kinds import missing_time
