@@ -181,14 +181,18 @@ _FOOTNOTE_MARK = re.compile(r"(?<!\d)(?:19|20)\d\d\d(?!\d)|[a-zåäö]{3}\d(?!\d
 
 
 # The time asked for is not what it is the time of.
-_DATE_WORDS = "datum tidpunkt dag månad år vecka exakt"
+# Words of the time asked for, and of something beginning ("när skulle mallen börja användas"):
+# the answer says when, not these words.
+_DATE_WORDS = (
+    "datum tidpunkt dag månad år vecka exakt börja började börjar påbörjas påbörjades starta startade"
+)
 _KIND_PREFIX = 6  # "interp" of "interpellationen", "revisi" of "revisionsrapporten"
 # "När planeras nästa utvärdering?" asks of another document than the one retrieved.
 _ANOTHER_DOCUMENT = re.compile(
     r"\b(nästa|next|kommande|upcoming|nya?|new|another|follow-up|uppföljande|planera\w*|plan(?:s|ned)?)\b",
     re.IGNORECASE,
 )
-_ENGLISH_DATE_WORDS = frozenset("date exactly year month time day".split())
+_ENGLISH_DATE_WORDS = frozenset("date exactly year month time day start started begin began".split())
 
 
 def missing_time(
