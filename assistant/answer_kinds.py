@@ -159,6 +159,11 @@ _ASKS_WHEN = re.compile(
     r"|\b(?:and|och)\s+(?:by\s+)?(?:when|när)\b|\bby when\b",
     re.IGNORECASE,
 )
+_WHEN_CLAUSE = re.compile(
+    r"^(?:\w+\s+)?(?:när|when)\b[^?–,:]*[–,:]\s*(?=(?:är|har|ska|kan|vem|vad|hur|vilk\w*|finns|får|gäller"
+    r"|is|are|does|do|who|what|how|which|can|should|must|will)\b)",
+    re.IGNORECASE,
+)
 # "On what date / vilket datum / exactly when": a day, not a year or a season.
 _ASKS_DAY = re.compile(r"\b(?:what|which|vilket) (?:date|datum)\b|\bexact(?:ly)? when\b|\bexakt när\b", re.I)
 _MONTHS = (
@@ -215,6 +220,10 @@ def missing_time(
     """
     from .compose import split_sentences
 
+    # "När en medarbetare slutar – är det chefen som …?": the "när" opens a condition.
+    condition = _WHEN_CLAUSE.match(question)
+    if condition:
+        question = question[condition.end() :]
     if not _ASKS_WHEN.search(question):
         return False
     clause, terms, translations = _own_question(

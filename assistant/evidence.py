@@ -148,6 +148,13 @@ _PREAMBLE = re.compile(r"^[^–:?]*\b(?:jag|vi|mig|oss)\b[^–:?]*[–:]\s*", re
 # they treat the subject (their subjects are nouns: "uppsägningstid", "friskvårdstimme").
 _VERB_FORM = re.compile(r"(?:it|its|at|ats|ade|ades)$")
 _MIN_OOV = 10  # short unknown words are mostly verbs and spellings; long ones are the subject
+# Long words of talk, not of a subject: "vad är det egentligen …", "ungefär hur många".
+_TALK = frozenset(
+    """egentligen exempelvis naturligtvis förmodligen antagligen uppenbarligen fortfarande åtminstone
+    någonstans framförallt huvudsakligen nödvändigtvis möjligtvis förhoppningsvis tillsammans
+    överhuvudtaget sammanfattningsvis därefter hittills ordentligt konkret konkreta specifikt
+    specifika tydligare tydligast ytterligare""".split()
+)
 
 
 def unknown_words(question: str, index: LexicalIndex) -> list[str]:
@@ -155,7 +162,7 @@ def unknown_words(question: str, index: LexicalIndex) -> list[str]:
     out = []
     question = _PREAMBLE.sub("", question)
     for word in re.findall(r"[a-zåäöé]+", question.lower()):
-        if len(word) < _MIN_OOV or word in index.surface or any(m in word for m in _META):
+        if len(word) < _MIN_OOV or word in index.surface or word in _TALK or any(m in word for m in _META):
             continue
         if _VERB_FORM.search(word):
             continue  # "föreslagit", "presenterade": the asker's verb, not the subject
@@ -325,12 +332,7 @@ def missing_specifics(
     # What each document the question names by more than its place holds, for comparisons; and
     # each document of the places it compares ("Both Askersund and Alingsås have HR produce …").
     compared: list[tuple[set[str], set[str]]] = []
-    both_places = [
-        n
-        for m in _BOTH.finditer(question)
-        for n in known
-        if _is_place_like(n) and re.search(rf"\b{re.escape(n)}", m.group(1))
-    ]
+    both_places = [n for n in compared_places(question) if n in known]
     for group in by_doc.values():
         doc = group[0].doc
         head = f"{doc.title} {doc.municipality} {doc.author} {doc.doc_type}".lower()
@@ -402,6 +404,19 @@ def missing_specifics(
 
 # "both Askersund and Alingsås", "both in Askersund's reply and in SKR's report on Alingsås": the
 # words on each side of the "and" name the places compared.
+def compared_places(question: str) -> list[str]:
+    """The places a question compares: "both Askersund and Alingsås", "både i Askersunds svar och
+    i SKR:s rapport om Alingsås", "Har Alingsås och Askersund en plan …"."""
+    spans = [m.group(1) for m in [*_BOTH.finditer(question), *_PLACE_PAIR.finditer(question)]]
+    return [
+        n
+        for n in specifics(question)[1]
+        if _is_place_like(n) and any(re.search(rf"\b{re.escape(n)}", span) for span in spans)
+    ]
+
+
+# "Har Alingsås och Askersund en plan …": two places side by side are compared too.
+_PLACE_PAIR = re.compile(r"\b([A-ZÅÄÖ][a-zåäö]+(?:'s|s)?\s+(?:och|and)\s+[A-ZÅÄÖ][a-zåäö]+)\b")
 _BOTH = re.compile(r"\b(?:both|både)\b((?:\s+\S+){1,5}?\s+(?:and|och)(?:\s+\S+){1,5})", re.IGNORECASE)
 
 
@@ -1101,6 +1116,9 @@ def missing_reply(question: str, passages: Sequence[Passage]) -> bool:
     alone is no reply, however well it matches: quoting its questions as the answer is the kind of
     wrong answer a council meeting must not hear.
     """
+    # "Jag ska förbereda svaret på interpellationen – vad frågar …?": the reply is the asker's to
+    # write, not one asked about.
+    question = _PREAMBLE.sub("", question)
     petition = _PETITION.search(question)
     if not (petition and _ASKS_REPLY.search(question)) or _REPLY_AND_PETITION.search(question):
         return False

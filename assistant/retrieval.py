@@ -21,6 +21,7 @@ from .evidence import (
     about_documents,
     asks_for_figure,
     author_names,
+    compared_places,
     document_years,
     figure_form,
     figure_with,
@@ -308,6 +309,11 @@ def _each_named_document(fused: list[Passage], question: str, k: int) -> list[Pa
     docs = docs_of(fused)
     among = list(docs.values())
     named = [d for d, doc in docs.items() if names_document(question, doc, among)]
+    # Each place a comparison names is one document of that place ("Har Alingsås och Askersund …").
+    for place in compared_places(question):
+        of_place = [d for d, doc in docs.items() if place.lower() in doc.municipality.lower()]
+        if of_place and not set(of_place) & set(named):
+            named.append(of_place[0])  # fused is best first, and so is docs_of
     head = fused[: min(k, _ANSWER_DEPTH)]
     if len(named) < 2 or len(head) < len(named):
         return fused[:k]

@@ -460,6 +460,10 @@ def test_the_answer_to_an_interpellation_needs_the_reply_itself(small_town: Sett
     assert not missing_reply(
         "Both the Västby reply and the Ekby interpellation give HR a task. What is it?", r.passages
     )
+    # Nor one whose asker is to write the reply.
+    assert not missing_reply(
+        "Jag ska förbereda svaret på interpellationen om introduktion – vad frågar den om?", r.passages
+    )
 
 
 def test_a_possessive_is_no_word_of_its_own() -> None:
@@ -747,6 +751,8 @@ def test_a_compound_of_document_words_in_another_inflection_is_known(small_town:
     index = make_assistant(small_town).retriever.lexical()
     # "Max" heads the score table and "poäng" is used, though never "poängen".
     assert unknown_words("Vad var maxpoängen?", index) == []
+    # Words of talk are no subject: "egentligen".
+    assert unknown_words("Vad är det egentligen som mäts i arbetsmiljöenkäten?", index) == []
     # Another form of a word the documents use: "rekryteringarna", where they say "rekrytering".
     assert unknown_words("Hur följs rekryteringarna upp?", index) == []
     assert unknown_words("Hur lång är uppsägningstiden?", index) == ["uppsägningstiden"]
@@ -776,6 +782,9 @@ def test_a_question_about_the_document_is_answered_by_its_date(small_town: Setti
 
     # The audit's manifest dates it 2022-05-01.
     assert not missing("Vilket datum är granskningen från?")
+    # "När en medarbetare slutar – …" opens a condition; it asks who, not when.
+    assert not missing("När en medarbetare slutar – är det chefen som håller avslutningssamtalet?")
+    assert missing("När en medarbetare slutar – när ska avslutningssamtalet hållas?")
     # The next audit is another document than this one.
     assert missing("När planeras nästa granskning?")
 
@@ -1096,7 +1105,7 @@ def test_a_topic_the_documents_never_mention_abstains_in_both_languages(
 
 
 def test_a_question_comparing_both_places_finds_each_in_its_own_document(two_towns: Settings) -> None:
-    from assistant.evidence import missing_specifics
+    from assistant.evidence import compared_places, missing_specifics
 
     assistant = make_assistant(two_towns)
     index = assistant.retriever.lexical()
@@ -1115,5 +1124,9 @@ def test_a_question_comparing_both_places_finds_each_in_its_own_document(two_tow
         )
         == []
     )
+    # Two places side by side are compared too.
+    assert problems("Har Ekby och Västby en personalredovisning, och vad ska den innehålla?") == []
+    assert compared_places("Har Ekby och Västby en personalredovisning?") == ["Ekby", "Västby"]
+    assert compared_places("Tar Ekby fram en personalredovisning som i Västby?") == []
     # Without "both", one document must hold both names.
     assert problems("Tar Ekby fram en personalredovisning som i Västby?")
