@@ -961,8 +961,11 @@ def test_a_comparison_of_two_named_documents_finds_its_names_across_them(two_tow
 
     # Each document holds one place and one subject: together they hold the question's names.
     assert problems("Tar granskningen i Ekby och svaret i Västby upp HR-stödet och avslutningssamtal?") == []
-    # Without naming the two documents it is no comparison of them: one document must hold both.
-    assert problems("Hur ser Ekby och Västby på HR-stödet och avslutningssamtal?") != []
+    # Two places side by side are compared, each in its own document.
+    assert problems("Hur ser Ekby och Västby på HR-stödet och avslutningssamtal?") == []
+    # Otherwise, without naming the two documents, it is no comparison of them: one document must
+    # hold both.
+    assert problems("Hur ser Ekby på HR-stödet och avslutningssamtal i Västby?") != []
 
 
 def test_figure_questions_that_ask_who_or_follow_up_on_a_subject(small_town: Settings) -> None:
