@@ -636,6 +636,8 @@ def missing_figure(
     every = kind in ("share", "money", "duration") and not translated
     synonyms = {t: set(ts) for ts in translated_terms for t in ts}
     bodies = {t for t in index.analyzer.terms(question) if _BODY.fullmatch(t)}
+    # "bland cheferna", "among managers": the figure is of that group, not of everyone.
+    groups = _group_terms(question, index, translations)
     for p in passages[:3]:
         # A figure about another place is not the answer: "Hur stor andel i Askersund" is not
         # answered by Alingsås's share.
@@ -655,6 +657,8 @@ def missing_figure(
             # "Personalomsättningen inom socialnämnden": the municipality's total is no figure
             # for one committee.
             pieces = [pc for pc in pieces if bodies <= _held(set(index.analyzer.terms(pc)), bodies)]
+        for group in groups:
+            pieces = [pc for pc in pieces if _held(set(index.analyzer.terms(pc)), group)]
         if figure_with(pieces, wanted, index, form, own, every, synonyms):
             return False
     return True
@@ -766,6 +770,24 @@ def _counts(text: str, stems: set[str]) -> bool:
 
 
 _YEAR = re.compile(r"(?:19|20)\d\d")
+
+
+_AMONG = re.compile(r"\b(?:bland|among|amongst)\s+(?:the\s+|de\s+|all\s+|alla\s+)?([\w-]+)", re.IGNORECASE)
+
+
+def _group_terms(
+    question: str, index: LexicalIndex, translations: Sequence[tuple[str, Sequence[str]]]
+) -> list[set[str]]:
+    """The index terms of each group a figure is asked among ("bland cheferna" -> {"chef"}); an
+    English word by its translations. A group without terms the documents use is left out."""
+    out = []
+    for m in _AMONG.finditer(question):
+        word = m.group(1).lower()
+        swedish = [s for e, ss in translations if word in e.lower().split() for s in ss]
+        terms = set(index.word_terms(swedish) if swedish else index.word_terms([word]))
+        if terms:
+            out.append(terms)
+    return out
 
 
 # A named committee, department or unit ("socialnämnden", "Lön och bemanningsenheten").

@@ -223,6 +223,9 @@ def test_a_place_must_stand_where_the_document_speaks_of_the_subject(small_town:
     assert refused.abstained and any("Kungsbacka" in n for n in refused.notes), refused.notes
     # The document's own municipality may stand anywhere in it.
     assert not assistant.ask("Hur stor var personalomsättningen i Ekby?").abstained
+    # The whole municipality's turnover is no figure for one group of it.
+    refused = assistant.ask("Hur stor var personalomsättningen bland de nyanställda i Ekby?")
+    assert refused.abstained and "the passages hold no figure for this question" in refused.notes
 
 
 def test_an_english_place_name_stands_for_its_swedish_form(small_town: Settings) -> None:
@@ -280,6 +283,9 @@ def test_a_figure_must_stand_next_to_what_the_question_counts(small_town: Settin
     refused = assistant.ask("Hur mycket kostar introduktionsdagen i Ekby?")
     assert refused.abstained and "the passages hold no figure for this question" in refused.notes
     assert not assistant.ask("Hur stor var personalomsättningen i Ekby?").abstained
+    # The whole municipality's turnover is no figure for one group of it.
+    refused = assistant.ask("Hur stor var personalomsättningen bland de nyanställda i Ekby?")
+    assert refused.abstained and "the passages hold no figure for this question" in refused.notes
 
 
 def test_a_count_must_stand_next_to_what_the_question_counts(small_town: Settings) -> None:
