@@ -100,6 +100,7 @@ _NOT_NAMES = frozenset(
 )
 
 
+_HEADING_DASH = re.compile(r"\s*[–—-]\s")
 _NEGATED = re.compile(
     r"\b(?:not|inte|ej|except|utom|rather than|snarare än|istället för|instead of|apart from|aside from"
     r"|other than|bortsett från|(?:leaving|setting|putting)(?: the)?)\s*$",
@@ -114,9 +115,11 @@ def specifics(question: str) -> tuple[list[str], list[str]]:
     for i, m in enumerate(_NAME.finditer(question)):
         word = m.group(1)
         at_start = m.start() == 0 or question[: m.start()].rstrip().endswith((".", "?", "!", ":"))
-        if (at_start and not word.isupper()) or word.lower() in _NOT_NAMES:
+        # "Mölndal – hur många poäng fick de?": a heading word before a dash is what it asks of.
+        heading = at_start and _HEADING_DASH.match(question, m.end()) is not None and _is_place_like(word)
+        if (at_start and not word.isupper() and not heading) or word.lower() in _NOT_NAMES:
             continue
-        if i == 0 and m.start() < 2 and not word.isupper():
+        if i == 0 and m.start() < 2 and not word.isupper() and not heading:
             continue
         if _NEGATED.search(question[: m.start()]):
             continue  # "In Alingsås (not Askersund)": not what it asks about

@@ -748,6 +748,10 @@ def test_a_name_the_question_rules_out_is_none_it_asks_about() -> None:
     assert not _has_name("en tib-enhet har införts.", "TiB-organisation")
 
     assert specifics("In Alingsås (not Askersund), who writes the staff statistics?")[1] == ["Alingsås"]
+    # A place as the heading of a question is what it asks of; a first word otherwise is not a name.
+    assert specifics("Mölndal – hur många poäng fick de?")[1] == ["Mölndal"]
+    assert specifics("Mölndal, hur många poäng fick de?")[1] == []
+    assert specifics("Hur många poäng fick de?")[1] == []
     assert specifics("Vad gör Alingsås, snarare än Askersund, med avslutningssamtal?")[1] == ["Alingsås"]
 
 
