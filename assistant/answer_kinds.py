@@ -120,8 +120,9 @@ def _sentences_on(
 # "Vad heter kommundirektören?", "Who chairs the board?", "name of the HR director?": the answer is
 # a person's name, which a sentence on the role must give.
 _ASKS_PERSON = re.compile(
-    r"\bvad heter (?:\w+ )?[\w-]*(?:chef|direktör|ordförande)\w*\b"
-    r"|\bname of the (?:current )?(?:[\w-]+ )?[\w-]*(?:director|chair\w*|head|manager)\b"
+    r"\bvad heter (?:\w+ ){0,2}[\w-]*(?:chef|direktör|ordförande|strateg|partner|samordnare|ansvarig)\w*\b"
+    r"|\bnames? of the (?:current |\w+ )?(?:[\w-]+ )?[\w-]*"
+    r"(?:director|chair\w*|head|manager|strategist|partner)s?\b"
     r"|\bwho (?:chairs|heads|leads)\b"
     r"|\bwho is (?:the )?(?:current )?(?:[\w-]+ )?[\w-]*(?:director|chair\w*|head|manager)\b"
     r"|\bvem är (?:\w+ )?[\w-]*(?:chef|direktör|ordförande)\w*\b",
@@ -395,7 +396,8 @@ def missing_audit_reply(question: str, passages: Sequence[Passage]) -> bool:
 _WHERE_IN_DOCUMENT = re.compile(
     r"^(?:var|where)\s+(?:i|in)\s+(?:the\s+)?(?:[\w:'’-]+\s+){0,2}?(?:rapport\w*|granskning\w*|revision\w*"
     r"|kommunkompass\w*|utvärdering\w*|dokument\w*|report|audit|evaluation|review|document)"
-    r"|\b(?:which|what|vilket|vilken|i vilket|in which)\s+(?:section|chapter|avsnitt|kapitel|part of the)\b",
+    r"|\b(?:which|what|vilket|vilken|i vilket|in which)\s+(?:section|chapter|avsnitt|kapitel|part of the)\b"
+    r"|\b(?:i\s+)?vilken\s+del\s+av\b",
     re.IGNORECASE,
 )
 

@@ -156,7 +156,8 @@ _TALK = frozenset(
     """egentligen exempelvis naturligtvis förmodligen antagligen uppenbarligen fortfarande åtminstone
     någonstans framförallt huvudsakligen nödvändigtvis möjligtvis förhoppningsvis tillsammans
     överhuvudtaget sammanfattningsvis därefter hittills ordentligt konkret konkreta specifikt
-    specifika tydligare tydligast ytterligare""".split()
+    specifika tydligare tydligast ytterligare efterlyser efterlyste efterfrågar efterfrågade
+    poängterar poängterade understryker framhåller konstaterar""".split()
 )
 
 
@@ -173,8 +174,11 @@ def unknown_words(question: str, index: LexicalIndex) -> list[str]:
             w.startswith(word[:-2]) for w in index.surface if len(w) > 6
         ):
             continue
-        # Another form of a word they use: "effektivare" for "effektiv".
+        # Another form of a word they use: "effektivare" for "effektiv"; or one spelt without a
+        # linking s ("välfärdsaktör", where they write "Välfärdaktör").
         if stemmer().stemWord(word) in index.term_ids:
+            continue
+        if any(word[:i] + word[i + 1 :] in index.surface for i in range(3, len(word) - 3) if word[i] == "s"):
             continue
         parts = index.analyzer.split(word)
         if len(parts) > 1 and all(p in index.surface for p in parts):
@@ -551,11 +555,13 @@ def _is_place_like(name: str) -> bool:
 
 def _in_surface(name: str, index: LexicalIndex) -> bool:
     parts = re.findall(r"[a-zåäöéü]+", name.lower())
-    # "Kommunkompass" is in the documents as "Kommunkompassen": a long name may be inflected.
+    # "Kommunkompass" is in the documents as "Kommunkompassen": a long name may be inflected. So
+    # may the noun after an acronym's hyphen ("HR-frågorna", where they write "HR-frågor").
     return all(
         p in index.surface
         or p.rstrip("s") in index.surface
         or (len(p) >= _INFLECTED_NAME and any(w.startswith(p) for w in index.surface))
+        or ("-" in name and stemmer().stemWord(name.lower()) in index.term_ids)
         for p in parts
     )
 
@@ -572,6 +578,9 @@ def _has_name(text: str, name: str) -> bool:
         return _has_name(text, first)
     # "Askersund" also matches "Askersunds kommun"; "KPMG:s" matches "KPMG".
     if n in text or n.rstrip("s") in text or any(w.startswith(n[:-1]) for w in words(text) if len(n) > 5):
+        return True
+    # "HR-frågorna" is named where "HR-frågor" is: the noun after the hyphen may be inflected.
+    if first and rest and f"{first}-{stemmer().stemWord(rest)}" in text:
         return True
     # A footnote mark the PDF glued inside a name: "TiB10-organisation" is "TiB-organisation".
     return any(c.isdigit() for c in text) and n in _GLUED_MARK.sub("", text)
@@ -594,7 +603,7 @@ _QUANTITY = re.compile(
 
 
 # "Vem samordnar utbildningarna och räknar ut hur många platser som behövs?" asks who.
-_ASKS_WHO = re.compile(r"\s*(?:who|vem|vilka personer)\b", re.IGNORECASE)
+_ASKS_WHO = re.compile(r"\s*(?:(?:and|och|so|så)\s+)?(?:who|vem|vilka personer)\b", re.IGNORECASE)
 
 
 def missing_figure(
@@ -835,7 +844,7 @@ def figure_kind(question: str) -> str | None:
 UNITS = (
     "poäng procent antal andel kronor stor stort många mycket hög höga lång långt"
     " timmar dygnet dagar veckor månader år pengar medel nyligen senaste senast idag numera"
-    " period perioden jämfört max maximalt maximum högst lägst"
+    " period perioden jämfört max maximalt maximum högst lägst möjlig möjliga möjligt"
     # nor words of sum or estimate ("sammanlagt", "ungefär"), nor a verb's particle ("pekar ut")
     " totalt sammanlagt sammantaget ungefär cirka omkring drygt knappt ut in upp"
 )
