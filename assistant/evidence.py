@@ -19,6 +19,10 @@ _NAME = re.compile(r"(?<![\w-])([A-ZÅÄÖ][\wåäöéÅÄÖ-]{3,}|[A-ZÅÄÖ]{2
 # Capitalised words that are not names of anything the corpus has to contain.
 _NOT_NAMES = frozenset(
     [
+        # currencies: "SEK 16 million" is an amount, not a name
+        "sek",
+        "eur",
+        "usd",
         "what",
         "which",
         "when",
@@ -119,6 +123,8 @@ def specifics(question: str) -> tuple[list[str], list[str]]:
         heading = at_start and _HEADING_DASH.match(question, m.end()) is not None and _is_place_like(word)
         if (at_start and not word.isupper() and not heading) or word.lower() in _NOT_NAMES:
             continue
+        if word.endswith("-"):
+            continue  # "Chef- och ledarskap": the first part of a compound the next word completes
         if i == 0 and m.start() < 2 and not word.isupper() and not heading:
             continue
         if _NEGATED.search(question[: m.start()]):
@@ -157,7 +163,7 @@ _TALK = frozenset(
     någonstans framförallt huvudsakligen nödvändigtvis möjligtvis förhoppningsvis tillsammans
     överhuvudtaget sammanfattningsvis därefter hittills ordentligt konkret konkreta specifikt
     specifika tydligare tydligast ytterligare efterlyser efterlyste efterfrågar efterfrågade
-    poängterar poängterade understryker framhåller konstaterar""".split()
+    poängterar poängterade understryker framhåller konstaterar nuförtiden fortsättningsvis""".split()
 )
 
 

@@ -752,6 +752,12 @@ def test_a_name_the_question_rules_out_is_none_it_asks_about() -> None:
     assert specifics("Mölndal – hur många poäng fick de?")[1] == ["Mölndal"]
     assert specifics("Mölndal, hur många poäng fick de?")[1] == []
     assert specifics("Hur många poäng fick de?")[1] == []
+    # A currency is an amount's, and "Chef-" of "Chef- och ledarskap" the first part of a compound.
+    assert specifics("The interpellation mentions SEK 16 million spent in Alingsås.")[1] == ["Alingsås"]
+    assert specifics("Vad fick Ekby i områdena Arbetsliv och Chef- och ledarskap?")[1] == [
+        "Ekby",
+        "Arbetsliv",
+    ]
     assert specifics("Vad gör Alingsås, snarare än Askersund, med avslutningssamtal?")[1] == ["Alingsås"]
 
 
@@ -789,6 +795,7 @@ def test_spellings_and_inflections_of_document_words_are_theirs() -> None:
     # A linking s the documents leave out, and a verb of reporting, are no unknown subject.
     assert unknown_words("Vad gör kommunen som välfärdsaktör?", index) == []
     assert unknown_words("Vad efterlyser kommunen?", index) == []
+    assert unknown_words("Vad gör kommunen nuförtiden?", index) == []
     assert unknown_words("Vad gäller om uppsägningstiden?", index) == ["uppsägningstiden"]
     # "HR-frågorna" is named where "HR-frågor" is.
     assert _in_surface("HR-frågorna", index) and _has_name(texts[1].lower(), "HR-frågorna")
