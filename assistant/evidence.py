@@ -787,9 +787,6 @@ def _counts(text: str, stems: set[str]) -> bool:
     )
 
 
-_YEAR = re.compile(r"(?:19|20)\d\d")
-
-
 _AMONG = re.compile(r"\b(?:bland|among|amongst)\s+(?:the\s+|de\s+|all\s+|alla\s+)?([\w-]+)", re.IGNORECASE)
 
 

@@ -752,6 +752,8 @@ def test_a_name_the_question_rules_out_is_none_it_asks_about() -> None:
     assert specifics("Mölndal – hur många poäng fick de?")[1] == ["Mölndal"]
     assert specifics("Mölndal, hur många poäng fick de?")[1] == []
     assert specifics("Hur många poäng fick de?")[1] == []
+    # A year stands alone: not "1990-talet", nor the "2000" of "12000".
+    assert specifics("Sedan 1990-talet har 12000 anställda gått kursen 2021.")[0] == ["2021"]
     # A currency is an amount's, and "Chef-" of "Chef- och ledarskap" the first part of a compound.
     assert specifics("The interpellation mentions SEK 16 million spent in Alingsås.")[1] == ["Alingsås"]
     assert specifics("Vad fick Ekby i områdena Arbetsliv och Chef- och ledarskap?")[1] == [
