@@ -415,8 +415,6 @@ def missing_specifics(
     return problems
 
 
-# "both Askersund and Alingsås", "both in Askersund's reply and in SKR's report on Alingsås": the
-# words on each side of the "and" name the places compared.
 def compared_places(question: str) -> list[str]:
     """The places a question compares: "both Askersund and Alingsås", "både i Askersunds svar och
     i SKR:s rapport om Alingsås", "Har Alingsås och Askersund en plan …"."""
@@ -430,6 +428,8 @@ def compared_places(question: str) -> list[str]:
 
 # "Har Alingsås och Askersund en plan …": two places side by side are compared too.
 _PLACE_PAIR = re.compile(r"\b([A-ZÅÄÖ][a-zåäö]+(?:'s|s)?\s+(?:och|and)\s+[A-ZÅÄÖ][a-zåäö]+)\b")
+# "both Askersund and Alingsås", "both in Askersund's reply and in SKR's report on Alingsås": the
+# words on each side of the "and" name the places compared.
 _BOTH = re.compile(r"\b(?:both|både)\b((?:\s+\S+){1,5}?\s+(?:and|och)(?:\s+\S+){1,5})", re.IGNORECASE)
 
 

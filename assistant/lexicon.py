@@ -31,10 +31,10 @@ _MAX_PHRASE = 3
 # Letters of other languages belong to the word: "chefsöverenskommelser" holds no English "chefs".
 _WORD = re.compile(r"[a-zà-öø-ÿ]+(?:'[a-z]+)?")
 # Two words that make a preposition: "weakest relative to the points" speaks of no relative.
-_PREPOSITIONS = [
-    [w, "to"]
+_PREPOSITIONS = frozenset(
+    (w, "to")
     for w in "relative prior due subject according compared close next thanks owing related equal".split()
-]
+)
 # English words that carry no subject: a question's function words, and its verbs of asking.
 _STOP = frozenset(
     """a about above after again against all also am an and any are as at be been before being
@@ -161,7 +161,7 @@ class Lexicon:
         while i < len(tokens):
             matched = 0
             for n in range(min(_MAX_PHRASE, len(tokens) - i), 0, -1):
-                if n == 1 and (tokens[i] in _STOP or tokens[i : i + 2] in _PREPOSITIONS):
+                if n == 1 and (tokens[i] in _STOP or tuple(tokens[i : i + 2]) in _PREPOSITIONS):
                     break
                 if swedish := self._by_key.get(tuple(stems[i : i + n])):
                     out.append(Concept(" ".join(tokens[i : i + n]), tuple(swedish)))
