@@ -66,7 +66,7 @@ def prepare_assistant(settings: Settings) -> Assistant:
         def progress(p: Progress) -> None:
             if p.current:
                 done = f"{p.files_done + 1}/{p.files_total}"
-                _say(f"  [{done}] {p.current} ({p.chunks_embedded} chunks embedded)")
+                _say(f"  [{done}] {p.current} ({p.chunks_embedded} chunks embedded so far)")
 
         report = ingest(
             [settings.corpus_dir],
