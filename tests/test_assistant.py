@@ -25,6 +25,22 @@ def _with_text(passage, text: str):
     return replace(passage, chunk=replace(passage.chunk, text=text))
 
 
+def _specifics_problems(settings: Settings, *, k: int = 5, aliases: bool = False):
+    """`missing_specifics` of a question over its own top k passages (with the Swedish forms of its
+    English names when `aliases`), for a test's assertions."""
+    from assistant.evidence import missing_specifics
+
+    assistant = make_assistant(settings)
+    index = assistant.retriever.lexical()
+
+    def problems(question: str) -> list[str]:
+        r = assistant.retriever.retrieve(question, k)
+        forms = dict(r.translations) if aliases else None
+        return missing_specifics(question, r.passages, index, r.query_terms, forms)
+
+    return problems
+
+
 @pytest.fixture
 def indexed(settings: Settings, corpus_copy: Path) -> Settings:
     ingest(
@@ -826,14 +842,7 @@ def test_a_question_about_the_document_is_answered_by_its_date(small_town: Setti
 
 
 def test_a_year_that_dates_an_audit_is_its_date(small_town: Settings) -> None:
-    from assistant.evidence import missing_specifics
-
-    assistant = make_assistant(small_town)
-    index = assistant.retriever.lexical()
-
-    def problems(question: str) -> list[str]:
-        r = assistant.retriever.retrieve(question, 5)
-        return missing_specifics(question, r.passages, index, r.query_terms, dict(r.translations))
+    problems = _specifics_problems(small_town, aliases=True)
 
     # The audit is of 2022 and speaks of turnover in 2021: it is no audit of 2021.
     assert problems("What did Ekby's 2021 follow-up audit say about staff turnover?")
@@ -987,14 +996,7 @@ def test_a_subject_only_another_municipalitys_documents_speak_of_is_not_answered
 
 
 def test_a_comparison_of_two_named_documents_finds_its_names_across_them(two_towns: Settings) -> None:
-    from assistant.evidence import missing_specifics
-
-    assistant = make_assistant(two_towns)
-    index = assistant.retriever.lexical()
-
-    def problems(question: str) -> list[str]:
-        r = assistant.retriever.retrieve(question, 8)
-        return missing_specifics(question, r.passages, index, r.query_terms)
+    problems = _specifics_problems(two_towns, k=8)
 
     # Each document holds one place and one subject: together they hold the question's names.
     assert problems("Tar granskningen i Ekby och svaret i Västby upp HR-stödet och avslutningssamtal?") == []
@@ -1150,14 +1152,9 @@ def test_a_topic_the_documents_never_mention_abstains_in_both_languages(
 
 
 def test_a_question_comparing_both_places_finds_each_in_its_own_document(two_towns: Settings) -> None:
-    from assistant.evidence import compared_places, missing_specifics
+    from assistant.evidence import compared_places
 
-    assistant = make_assistant(two_towns)
-    index = assistant.retriever.lexical()
-
-    def problems(question: str) -> list[str]:
-        r = assistant.retriever.retrieve(question, 5)
-        return missing_specifics(question, r.passages, index, r.query_terms)
+    problems = _specifics_problems(two_towns)
 
     # Each town's own document holds it: a comparison of both finds them across the two.
     assert problems("Både Ekby och Västby tar fram en personalredovisning. Vad ska den innehålla?") == []
