@@ -176,9 +176,8 @@ def unknown_words(question: str, index: LexicalIndex) -> list[str]:
             continue
         if _VERB_FORM.search(word):
             continue  # "föreslagit", "presenterade": the asker's verb, not the subject
-        if word.rstrip("s") in index.surface or any(
-            w.startswith(word[:-2]) for w in index.surface if len(w) > 6
-        ):
+        # (A word that begins as this one of ten letters or more is longer than six.)
+        if word.rstrip("s") in index.surface or index.uses_prefix(word[:-2]):
             continue
         # Another form of a word they use: "effektivare" for "effektiv"; or one spelt without a
         # linking s ("välfärdsaktör", where they write "Välfärdaktör").
@@ -261,7 +260,7 @@ def has_sibling(word: str, index: LexicalIndex) -> bool:
     """Whether a word of the documents begins as this compound does ("föräldrapenningen" for
     "föräldraledighet"): the documents speak of its family, if not of it."""
     prefix = word[:_SIBLING_PREFIX]
-    return len(word) > _SIBLING_PREFIX and any(w.startswith(prefix) for w in index.surface)
+    return len(word) > _SIBLING_PREFIX and index.uses_prefix(prefix)
 
 
 def _known_compound(word: str, surface: frozenset[str]) -> bool:
@@ -566,7 +565,7 @@ def _in_surface(name: str, index: LexicalIndex) -> bool:
     return all(
         p in index.surface
         or p.rstrip("s") in index.surface
-        or (len(p) >= _INFLECTED_NAME and any(w.startswith(p) for w in index.surface))
+        or (len(p) >= _INFLECTED_NAME and index.uses_prefix(p))
         or ("-" in name and stemmer().stemWord(name.lower()) in index.term_ids)
         for p in parts
     )
