@@ -713,11 +713,12 @@ def test_a_question_for_when_needs_a_time_and_a_date_needs_a_day(small_town: Set
 
 
 def test_an_inflected_name_and_a_sibling_compound_are_words_of_the_documents() -> None:
-    from types import SimpleNamespace
-
     from assistant.evidence import _in_surface, has_sibling
+    from assistant.lexical import LexicalIndex
+    from assistant.types import Chunk
 
-    index = SimpleNamespace(surface=frozenset({"kommunkompassen", "föräldrapenningen", "ale", "uppstå"}))
+    index = LexicalIndex([Chunk("a", 0, "Kommunkompassen, föräldrapenningen, Ale, uppstå.")], {})
+    assert index.surface == {"kommunkompassen", "föräldrapenningen", "ale", "uppstå"}
     assert _in_surface("Kommunkompass", index) and not _in_surface("Lerum", index)
     # "Ale" is short: its longer forms are not looked for.
     assert not _in_surface("Alebo", index)
