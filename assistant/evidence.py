@@ -281,12 +281,23 @@ def _inflected_head(word: str, index: LexicalIndex) -> bool:
     one ("maxpoängen" = "Max" + "poängen", where the documents say "poäng")."""
     for i in range(3, len(word) - 3):
         modifier, head = word[:i], word[i:]
-        if modifier.rstrip("s") not in index.surface and modifier not in index.surface:
+        if not (
+            modifier.rstrip("s") in index.surface
+            or modifier in index.surface
+            or _two_words(modifier.rstrip("s"), index.surface)
+        ):
             continue
+        # A head the documents use only inside their own compounds: "korttidsfrånvaron" where
+        # they write "sjukfrånvaron".
+        if len(head) >= _COMPOUND_HEAD and index.uses_suffix(head):
+            return True
         heads = index.analyzer.terms(head)
         if len(heads) == 1 and heads[0] in index.term_ids and len(heads[0]) >= 4:
             return True
     return False
+
+
+_COMPOUND_HEAD = 7  # shorter tails ("ningen", "heten") end words of every kind
 
 
 def _two_words(modifier: str, surface: frozenset[str]) -> bool:
@@ -426,7 +437,11 @@ def compared_places(question: str) -> list[str]:
 
 
 # "Har Alingsås och Askersund en plan …": two places side by side are compared too.
-_PLACE_PAIR = re.compile(r"\b([A-ZÅÄÖ][a-zåäö]+(?:'s|s)?\s+(?:och|and)\s+[A-ZÅÄÖ][a-zåäö]+)\b")
+# So are "in Alingsås and in Askersund", "Alingsås jämfört med Askersund".
+_PLACE_PAIR = re.compile(
+    r"\b([A-ZÅÄÖ][a-zåäö]+(?:'s|s)?\s+(?:och|and|jämfört med|compared (?:with|to)|versus|vs\.?)\s+"
+    r"(?:(?:i|in|för|for|på|at)\s+)?[A-ZÅÄÖ][a-zåäö]+)\b"
+)
 # "both Askersund and Alingsås", "both in Askersund's reply and in SKR's report on Alingsås": the
 # words on each side of the "and" name the places compared.
 _BOTH = re.compile(r"\b(?:both|både)\b((?:\s+\S+){1,5}?\s+(?:and|och)(?:\s+\S+){1,5})", re.IGNORECASE)
@@ -565,6 +580,7 @@ def _in_surface(name: str, index: LexicalIndex) -> bool:
     return all(
         p in index.surface
         or p.rstrip("s") in index.surface
+        or p + "s" in index.surface  # the genitive: "Lerums kommun" names Lerum
         or (len(p) >= _INFLECTED_NAME and index.uses_prefix(p))
         or ("-" in name and stemmer().stemWord(name.lower()) in index.term_ids)
         for p in parts
@@ -1245,7 +1261,10 @@ def _own_question(
     """The part of a two-part question that `asks` for what is checked, with the terms and
     translations of its own words; the whole question when it has one part or the asking one
     names no subject of its own ("…, and when is that supposed to be in place?")."""
-    parts = [p for p in _NEXT_QUESTION.split(question) if asks.search(p)]
+    # "Jag har precis börjat på HR. Hur många var anställda …": a sentence before the asking one
+    # is the asker's, unless the asking one names no subject of its own (below).
+    sentences = _SENTENCE_END.split(question)
+    parts = [p for s in sentences for p in _NEXT_QUESTION.split(s) if asks.search(p)]
     if len(parts) != 1 or parts[0] == question:
         return question, terms, translations
     clause = parts[0]
@@ -1263,6 +1282,7 @@ def _own_question(
     return clause, own_terms, own_translations
 
 
+_SENTENCE_END = re.compile(r"(?<=[a-zåäö\d][.!?])\s+(?=[A-ZÅÄÖ])")
 # "…, and when did that start?", "… och när skulle arbetet i så fall göras?": the part names its
 # subject elsewhere.
 # ("det", "den" are also articles: "när fattades det politiska beslutet".)

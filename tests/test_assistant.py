@@ -809,6 +809,7 @@ def test_spellings_and_inflections_of_document_words_are_theirs() -> None:
     from assistant.types import Chunk
 
     texts = ["Kommunen som Välfärdaktör och demokratiaktör.", "HR-frågor hanteras av presidiet."]
+    texts += ["Samverkan med Lerums kommun tar kort tid."]
     texts += [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
     index = LexicalIndex([Chunk("a", n, t) for n, t in enumerate(texts)], {})
     # A linking s the documents leave out, and a verb of reporting, are no unknown subject.
@@ -816,6 +817,12 @@ def test_spellings_and_inflections_of_document_words_are_theirs() -> None:
     assert unknown_words("Vad efterlyser kommunen?", index) == []
     assert unknown_words("Vad gör kommunen nuförtiden?", index) == []
     assert unknown_words("Vad gäller om uppsägningstiden?", index) == ["uppsägningstiden"]
+    # A compound of two document words and the head of a compound of theirs ("arbetsmiljön" in
+    # "kort" + "tid" + "-miljön") is a word of theirs; a head they never use is not.
+    assert unknown_words("Hur är korttidsmiljön?", index) == []
+    assert unknown_words("Hur är korttidsfrånvaron?", index) == ["korttidsfrånvaron"]
+    # A name they write only in the genitive ("Lerums kommun") is theirs.
+    assert _in_surface("Lerum", index) and not _in_surface("Vårgårda", index)
     # "HR-frågorna" is named where "HR-frågor" is.
     assert _in_surface("HR-frågorna", index) and _has_name(texts[1].lower(), "HR-frågorna")
     assert not _in_surface("HR-strategerna", index)
@@ -879,7 +886,7 @@ def test_a_question_for_how_an_audit_was_answered_needs_that_bodys_reply(small_t
 
 def test_a_two_part_question_checks_the_figure_of_the_part_that_asks_for_it(small_town: Settings) -> None:
     from assistant.answer_kinds import asks_where_in_document
-    from assistant.evidence import missing_figure
+    from assistant.evidence import _QUANTITY, _own_question, missing_figure
 
     assistant = make_assistant(small_town)
     index = assistant.retriever.lexical()
@@ -890,6 +897,17 @@ def test_a_two_part_question_checks_the_figure_of_the_part_that_asks_for_it(smal
 
     # "fyra HR-partners" counts the HR partners the second part asks about.
     assert not missing("Hur är arbetsmiljön i Ekby och hur många HR-partners arbetar med rekrytering?")
+
+    # A sentence before or after the asking one is not its subject, unless the asking one names none.
+    def clause(question: str) -> str:
+        return _own_question(question, _QUANTITY, index.analyzer.terms(question), index, [])[0]
+
+    asked = "Hur många HR-partners arbetar med rekrytering?"
+    assert clause(f"Jag har just haft min introduktionsdag. {asked}") == asked
+    assert clause(f"{asked} Ett par exempel på introduktion vore bra.") == asked
+    assert not missing(f"Jag har just haft min introduktionsdag. {asked}")
+    ekby = "Personalomsättningen i Ekby var hög. Hur stor var den?"
+    assert clause(ekby) == ekby
     assert missing("Hur många HR-partners finns det och hur stor andel av dem arbetar med rekrytering?")
     # A question for where a document treats something asks for no figure or time of its own.
     assert asks_where_in_document("Var i rapporten beskrivs hur många som arbetar på HR-enheten?")
@@ -1171,5 +1189,9 @@ def test_a_question_comparing_both_places_finds_each_in_its_own_document(two_tow
     assert problems("Har Ekby och Västby en personalredovisning, och vad ska den innehålla?") == []
     assert compared_places("Har Ekby och Västby en personalredovisning?") == ["Ekby", "Västby"]
     assert compared_places("Tar Ekby fram en personalredovisning som i Västby?") == []
+    # So are places named each with its preposition, or set against each other.
+    assert problems("Vem gör personalredovisningen – i Ekby och i Västby?") == []
+    assert compared_places("Who writes the personalredovisning, in Ekby and in Västby?") == ["Ekby", "Västby"]
+    assert compared_places("Hur gör Ekby jämfört med Västby?") == ["Ekby", "Västby"]
     # Without "both", one document must hold both names.
     assert problems("Tar Ekby fram en personalredovisning som i Västby?")
