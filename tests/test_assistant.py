@@ -399,6 +399,9 @@ def test_an_acronym_or_hyphenated_name_needs_only_the_document_to_hold_it(small_
         ("What was staff turnover in Askersund last year?", "amount"),
         ("Vad var sjukfrånvaron 2020?", "amount"),
         ("Vad säger granskningen om introduktion?", None),
+        ("What did the centralised HR department cost to run in 2020?", "money"),
+        ("What has it cost to move all recruitment to one office?", "money"),
+        ("What did KPMG say about the cost of buyouts?", None),
     ],
 )
 def test_what_kind_of_figure_a_question_asks_for(question: str, kind: str | None) -> None:
