@@ -618,7 +618,8 @@ _QUANTITY = re.compile(
     r"|\bvad kosta(r|de)\b"
     # "What did the centralised HR department cost to run?"
     # ("What did KPMG say about the cost …" asks what was said.)
-    r"|\bwhat (?:did|does|do|will|would|has|have) (?:(?!say|said|write|wrote|think|about)[\w'’-]+ ){1,6}cost\b"
+    r"|\bwhat (?:did|does|do|will|would|has|have) "
+    r"(?:(?!say|said|write|wrote|think|about)[\w'’-]+ ){1,6}cost\b"
     r"|\bwhat (was|is|were|are) (the )?([\w-]+ ){0,3}"
     r"(turnover|sick leave|sickness absence|absence|cost|costs|salary|budget)\b"
     r"|\bvad (var|är) ([\w-]+ ){0,2}(personalomsättningen|sjukfrånvaron|kostnaden|lönen|budgeten)\b",
