@@ -130,7 +130,9 @@ class AbstentionPolicy:
                 # The glossary's word is one Swedish name for the English: a sibling the documents
                 # use ("föräldrapenningen" for "föräldraledighet") may be what they call it.
                 unknown = [
-                    w for w in unknown_words(" ".join(r.expansions), index) if not has_sibling(w, index)
+                    w
+                    for w in unknown_words(" ".join(r.expansions), index, glossary=True)
+                    if not has_sibling(w, index)
                 ]
                 if self.check_topics:
                     # Its other topics have Swedish names in the topic list, used or not: "gift

@@ -167,8 +167,9 @@ _TALK = frozenset(
 )
 
 
-def unknown_words(question: str, index: LexicalIndex) -> list[str]:
-    """Long Swedish words of the question that the documents never use, not even as compound parts."""
+def unknown_words(question: str, index: LexicalIndex, *, glossary: bool = False) -> list[str]:
+    """Long Swedish words of the question that the documents never use, not even as compound parts.
+    With `glossary` the words are the glossary's Swedish for an English question, not the asker's."""
     out = []
     question = _PREAMBLE.sub("", question)
     for word in re.findall(r"[a-zåäöé]+", question.lower()):
@@ -188,7 +189,7 @@ def unknown_words(question: str, index: LexicalIndex) -> list[str]:
         parts = index.analyzer.split(word)
         if len(parts) > 1 and all(p in index.surface for p in parts):
             continue
-        if _known_compound(word, index.surface) or _inflected_head(word, index):
+        if _known_compound(word, index.surface, glossary=glossary) or _inflected_head(word, index):
             continue
         out.append(word)
     return out
@@ -263,14 +264,23 @@ def has_sibling(word: str, index: LexicalIndex) -> bool:
     return len(word) > _SIBLING_PREFIX and index.uses_prefix(prefix)
 
 
-def _known_compound(word: str, surface: frozenset[str]) -> bool:
+_FIRST_PART = 5
+
+
+def _known_compound(word: str, surface: frozenset[str], *, glossary: bool = False) -> bool:
     """A compound whose head is a word of the documents and whose first part begins one
     ("löneskillnaden" = "löne-" as in "löner" + "skillnaden")."""
     for i in range(3, len(word) - 4):
         head, modifier = word[i:], word[:i]
+        stem = modifier.rstrip("s")
+        # An asker's first part of three or four letters begins too many words ("tim-" in "timmar"
+        # makes no "timanställda", "tale-" in "talet" no "talesperson"): it must be a word of theirs.
+        # The glossary's words are Swedish names of what was asked, and may be spelt either way.
+        begins = stem in surface or (
+            (len(stem) >= _FIRST_PART or glossary) and any(w.startswith(stem) for w in surface)
+        )
         if (head in surface or (len(head) > 7 and any(w.startswith(head[:-2]) for w in surface))) and (
-            any(w.startswith(modifier.rstrip("s")) for w in surface)
-            or _two_words(modifier.rstrip("s"), surface)
+            begins or _two_words(stem, surface)
         ):
             return True
     return False
@@ -620,6 +630,8 @@ _QUANTITY = re.compile(
     # ("What did KPMG say about the cost …" asks what was said.)
     r"|\bwhat (?:did|does|do|will|would|has|have) "
     r"(?:(?!say|said|write|wrote|think|about)[\w'’-]+ ){1,6}cost\b"
+    # "What monthly salary do the new posts pay?"
+    r"|\bwhat (?:[\w-]+ )?(?:salary|salaries|wages?|pay|rate of pay|hourly rate)\b"
     r"|\bwhat (was|is|were|are) (the )?([\w-]+ ){0,3}"
     r"(turnover|sick leave|sickness absence|absence|cost|costs|salary|budget)\b"
     r"|\bvad (var|är) ([\w-]+ ){0,2}(personalomsättningen|sjukfrånvaron|kostnaden|lönen|budgeten)\b",
@@ -1153,13 +1165,13 @@ _ASKS_REPLY = re.compile(
     re.IGNORECASE,
 )
 _PETITION = re.compile(r"\b(interpellation\w*|motion\w*)", re.IGNORECASE)
-# "the Askersund reply and the Alingsås interpellation": two documents side by side, not the reply
-# to the interpellation.
+# "the Askersund reply and the Alingsås interpellation", "interpellationen om chefsrekrytering
+# respektive Askersunds svar": two documents side by side, not the reply to the interpellation.
 _REPLY_AND_PETITION = re.compile(
-    r"\b(?:repl(?:y|ies)|answer|response|svar(?:et)?)\s+(?:and|och)\s+(?:the\s+)?(?:[\w'’-]+\s+)?"
-    r"(?:interpellation|motion)"
-    r"|\b(?:interpellation(?:en)?|motion(?:en)?)\s+(?:and|och)\s+(?:the\s+)?(?:[\w'’-]+\s+)?"
-    r"(?:repl(?:y|ies)|answer|response|svar(?:et)?)\b",
+    r"\b(?:repl(?:y|ies)|answer|response|svar(?:et)?)\s+(?:[\w'’-]+\s+){0,3}?(?:and|och|respektive)\s+"
+    r"(?:the\s+)?(?:[\w'’-]+\s+)?(?:interpellation|motion)"
+    r"|\b(?:interpellation(?:en)?|motion(?:en)?)\s+(?:[\w'’-]+\s+){0,3}?(?:and|och|respektive)\s+"
+    r"(?:the\s+)?(?:[\w'’-]+\s+)?(?:repl(?:y|ies)|answer|response|svar(?:et)?)\b",
     re.IGNORECASE,
 )
 _REPLY_TEXT = re.compile(r"\bsvar\w*|\bbesvar\w*|\w+ssvar\w*|\banswer|\breply", re.IGNORECASE)

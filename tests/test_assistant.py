@@ -402,6 +402,7 @@ def test_an_acronym_or_hyphenated_name_needs_only_the_document_to_hold_it(small_
         ("What did the centralised HR department cost to run in 2020?", "money"),
         ("What has it cost to move all recruitment to one office?", "money"),
         ("What did KPMG say about the cost of buyouts?", None),
+        ("What monthly salary do the new teaching assistant posts pay?", "money"),
     ],
 )
 def test_what_kind_of_figure_a_question_asks_for(question: str, kind: str | None) -> None:
@@ -485,6 +486,10 @@ def test_the_answer_to_an_interpellation_needs_the_reply_itself(small_town: Sett
     assert not missing_reply(
         "Both the Västby reply and the Ekby interpellation give HR a task. What is it?", r.passages
     )
+    assert not missing_reply(
+        "Vem skrev interpellationen om introduktion respektive Västbys svar på granskningen?", r.passages
+    )
+    assert missing_reply("Vad frågade interpellationen om introduktion och vad blev svaret?", r.passages)
     # Nor one whose asker is to write the reply.
     assert not missing_reply(
         "Jag ska förbereda svaret på interpellationen om introduktion – vad frågar den om?", r.passages
@@ -511,10 +516,16 @@ def test_a_possessive_is_no_word_of_its_own() -> None:
 def test_a_compound_of_document_words_is_no_unknown_word() -> None:
     from assistant.evidence import _known_compound
 
-    surface = frozenset(["kort", "tid", "sjukfrånvaron", "löner", "skillnaden"])
+    surface = frozenset(["kort", "tid", "sjukfrånvaron", "löner", "skillnaden", "timmar", "anställda"])
     assert _known_compound("korttidssjukfrånvaron", surface)  # "kort" + "tid" + "sjukfrånvaron"
-    assert _known_compound("löneskillnaden", surface)
+    assert _known_compound("kompetensskillnaden", surface | {"kompetensen"})
     assert not _known_compound("uppsägningstiden", surface)
+    # The asker's short first part must be a word of theirs: "tim-" begins "timmar", and "löne-"
+    # "löner", but neither "timanställda" nor "löneskillnaden" is theirs. The glossary's Swedish for
+    # an English question ("targeted pay rises" -> "lönesatsning") may be spelt either way.
+    assert not _known_compound("timanställda", surface)
+    assert not _known_compound("löneskillnaden", surface)
+    assert _known_compound("löneskillnaden", surface, glossary=True)
 
 
 def test_a_score_is_no_year_and_a_table_row_is_about_the_table_title(small_town: Settings) -> None:
