@@ -184,6 +184,9 @@ def unknown_words(question: str, index: LexicalIndex, *, glossary: bool = False)
         # linking s ("välfärdsaktör", where they write "Välfärdaktör").
         if stemmer().stemWord(word) in index.term_ids:
             continue
+        # The head of a compound of theirs: "diagrammet" where they write "Spindeldiagrammet".
+        if index.uses_suffix(word):
+            continue
         if any(word[:i] + word[i + 1 :] in index.surface for i in range(3, len(word) - 3) if word[i] == "s"):
             continue
         parts = index.analyzer.split(word)

@@ -823,7 +823,7 @@ def test_spellings_and_inflections_of_document_words_are_theirs() -> None:
     from assistant.types import Chunk
 
     texts = ["Kommunen som Välfärdaktör och demokratiaktör.", "HR-frågor hanteras av presidiet."]
-    texts += ["Samverkan med Lerums kommun tar kort tid."]
+    texts += ["Samverkan med Lerums kommun tar kort tid.", "Spindeldiagrammet visar snittet."]
     texts += [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
     index = LexicalIndex([Chunk("a", n, t) for n, t in enumerate(texts)], {})
     # A linking s the documents leave out, and a verb of reporting, are no unknown subject.
@@ -835,6 +835,8 @@ def test_spellings_and_inflections_of_document_words_are_theirs() -> None:
     # "kort" + "tid" + "-miljön") is a word of theirs; a head they never use is not.
     assert unknown_words("Hur är korttidsmiljön?", index) == []
     assert unknown_words("Hur är korttidsfrånvaron?", index) == ["korttidsfrånvaron"]
+    # So is the head of a compound of theirs alone.
+    assert unknown_words("Vad visar diagrammet?", index) == []
     # A name they write only in the genitive ("Lerums kommun") is theirs.
     assert _in_surface("Lerum", index) and not _in_surface("Vårgårda", index)
     # "HR-frågorna" is named where "HR-frågor" is.
