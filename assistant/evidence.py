@@ -268,6 +268,7 @@ def has_sibling(word: str, index: LexicalIndex) -> bool:
 
 
 _FIRST_PART = 5
+_INFLECTIONS = ("r", "ar", "er", "or")  # plurals: "löner", "timmar" is no "tim" + one
 
 
 def _known_compound(word: str, surface: frozenset[str], *, glossary: bool = False) -> bool:
@@ -277,10 +278,13 @@ def _known_compound(word: str, surface: frozenset[str], *, glossary: bool = Fals
         head, modifier = word[i:], word[:i]
         stem = modifier.rstrip("s")
         # An asker's first part of three or four letters begins too many words ("tim-" in "timmar"
-        # makes no "timanställda", "tale-" in "talet" no "talesperson"): it must be a word of theirs.
-        # The glossary's words are Swedish names of what was asked, and may be spelt either way.
-        begins = stem in surface or (
-            (len(stem) >= _FIRST_PART or glossary) and any(w.startswith(stem) for w in surface)
+        # makes no "timanställda", "tale-" in "talet" no "talesperson"): it must be a word of theirs
+        # or one in the plural ("löne-" as in "löner"). The glossary's words are Swedish names of what
+        # was asked, and may be spelt either way.
+        begins = (
+            stem in surface
+            or any(stem + end in surface for end in _INFLECTIONS)
+            or ((len(stem) >= _FIRST_PART or glossary) and any(w.startswith(stem) for w in surface))
         )
         if (head in surface or (len(head) > 7 and any(w.startswith(head[:-2]) for w in surface))) and (
             begins or _two_words(stem, surface)
