@@ -165,6 +165,11 @@ _WHEN_CLAUSE = re.compile(
     r"|is|are|does|do|who|what|how|which|can|should|must|will)\b)",
     re.IGNORECASE,
 )
+# "Vem bestämmer vilka utbildningar en chef ska gå, och när?": the when is what the person
+# decides; the question asks who.
+_WHO_DECIDES = re.compile(
+    r"^(?:vem|vilka|who)\s+(?:bestämmer|beslutar|avgör|styr|decides?|determines?|chooses?)\b", re.IGNORECASE
+)
 # "On what date / vilket datum / exactly when": a day, not a year or a season.
 _ASKS_DAY = re.compile(r"\b(?:what|which|vilket) (?:date|datum)\b|\bexact(?:ly)? when\b|\bexakt när\b", re.I)
 _MONTHS = (
@@ -225,7 +230,7 @@ def missing_time(
     condition = _WHEN_CLAUSE.match(question)
     if condition:
         question = question[condition.end() :]
-    if not _ASKS_WHEN.search(question):
+    if not _ASKS_WHEN.search(question) or _WHO_DECIDES.match(question):
         return False
     clause, terms, translations = _own_question(
         question, _ASKS_WHEN, terms, index, translations, expansions, back_reference=True

@@ -155,7 +155,8 @@ _META = (
 _PREAMBLE = re.compile(r"^[^–:?]*\b(?:jag|vi|mig|oss)\b[^–:?]*[–:]\s*", re.IGNORECASE)
 # Supine, past and passive endings: a verb form the documents do not use says nothing of whether
 # they treat the subject (their subjects are nouns: "uppsägningstid", "friskvårdstimme").
-_VERB_FORM = re.compile(r"(?:it|its|at|ats|ade|ades)$")
+_VERB_FORM = re.compile(r"(?:it|its|at|ats|ade|ades|erar|satt)$")  # … "kontrollerar", "sammansatt"
+_DROPPED_E = re.compile(r"(?<=[^aeiouyåäö])([rl])(?:et|en|ets|ens|na|arna|ar)$")
 _MIN_OOV = 10  # short unknown words are mostly verbs and spellings; long ones are the subject
 # Long words of talk, not of a subject: "vad är det egentligen …", "ungefär hur många".
 _TALK = frozenset(
@@ -186,6 +187,10 @@ def unknown_words(question: str, index: LexicalIndex, *, glossary: bool = False)
             continue
         # The head of a compound of theirs: "diagrammet" where they write "Spindeldiagrammet".
         if index.uses_suffix(word):
+            continue
+        # A noun in -er or -el drops its e when inflected: "belastningsregistret" is theirs where
+        # they write "belastningsregister".
+        if _DROPPED_E.sub(r"e\1", word) in index.surface:
             continue
         if any(word[:i] + word[i + 1 :] in index.surface for i in range(3, len(word) - 3) if word[i] == "s"):
             continue
@@ -639,7 +644,7 @@ _QUANTITY = re.compile(
     r"(?:(?!say|said|write|wrote|think|about)[\w'’-]+ ){1,6}cost\b"
     # "What monthly salary do the new posts pay?"
     r"|\bwhat (?:[\w-]+ )?(?:salary|salaries|wages?|pay|rate of pay|hourly rate)\b"
-    r"|\bwhat (was|is|were|are) (the )?([\w-]+ ){0,3}"
+    r"|\bwhat(?:'s| (?:was|is|were|are)) (the )?([\w-]+ ){0,3}"
     r"(turnover|sick leave|sickness absence|absence|cost|costs|salary|budget)\b"
     r"|\bvad (var|är) ([\w-]+ ){0,2}(personalomsättningen|sjukfrånvaron|kostnaden|lönen|budgeten)\b",
     re.IGNORECASE,

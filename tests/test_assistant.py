@@ -403,6 +403,7 @@ def test_an_acronym_or_hyphenated_name_needs_only_the_document_to_hold_it(small_
         ("What has it cost to move all recruitment to one office?", "money"),
         ("What did KPMG say about the cost of buyouts?", None),
         ("What monthly salary do the new teaching assistant posts pay?", "money"),
+        ("What's the starting salary for an HR strategist?", "money"),
     ],
 )
 def test_what_kind_of_figure_a_question_asks_for(question: str, kind: str | None) -> None:
@@ -823,6 +824,7 @@ def test_spellings_and_inflections_of_document_words_are_theirs() -> None:
 
     texts = ["Kommunen som Välfärdaktör och demokratiaktör.", "HR-frågor hanteras av presidiet."]
     texts += ["Samverkan med Lerums kommun tar kort tid.", "Spindeldiagrammet visar snittet."]
+    texts += ["Utdrag ur belastningsregister begärs."]
     texts += [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
     index = LexicalIndex([Chunk("a", n, t) for n, t in enumerate(texts)], {})
     # A linking s the documents leave out, and a verb of reporting, are no unknown subject.
@@ -834,8 +836,9 @@ def test_spellings_and_inflections_of_document_words_are_theirs() -> None:
     # "kort" + "tid" + "-miljön") is a word of theirs; a head they never use is not.
     assert unknown_words("Hur är korttidsmiljön?", index) == []
     assert unknown_words("Hur är korttidsfrånvaron?", index) == ["korttidsfrånvaron"]
-    # So is the head of a compound of theirs alone.
+    # So is the head of a compound of theirs alone, and a noun in -er that drops its e.
     assert unknown_words("Vad visar diagrammet?", index) == []
+    assert unknown_words("Begärs belastningsregistret?", index) == []
     # A name they write only in the genitive ("Lerums kommun") is theirs.
     assert _in_surface("Lerum", index) and not _in_surface("Vårgårda", index)
     # "HR-frågorna" is named where "HR-frågor" is.
@@ -971,6 +974,13 @@ def test_the_time_of_a_two_part_question_and_the_askers_errand(small_town: Setti
     # "Jag förbereder ett svar om …:" is the asker's errand, not a word the documents must hold.
     assert unknown_words("Jag sammanställer underlag – när infördes dagen?", index) == []
     assert unknown_words("När sammanställer Ekby underlag?", index) == ["sammanställer"]
+    # A participle or a present tense of -era is the asker's verb too.
+    assert unknown_words("Hur är gruppen sammansatt, och kontrollerar Ekby den?", index) == []
+    # "Vem bestämmer …, och när?" asks who decides the time, not for the time.
+    from assistant.answer_kinds import _WHO_DECIDES
+
+    assert _WHO_DECIDES.match("Vem bestämmer vilka som går introduktionsdagen, och när?")
+    assert not _WHO_DECIDES.match("När bestämmer Ekby vem som går introduktionsdagen?")
 
 
 @pytest.fixture
