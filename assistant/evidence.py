@@ -277,22 +277,21 @@ _INFLECTIONS = ("r", "ar", "er", "or")  # plurals: "löner", "timmar" is no "tim
 
 
 def _known_compound(word: str, surface: frozenset[str], *, glossary: bool = False) -> bool:
-    """A compound whose head is a word of the documents and whose first part begins one
-    ("löneskillnaden" = "löne-" as in "löner" + "skillnaden")."""
+    """A compound whose head is a word of the documents and whose first part is one of theirs, in
+    the plural or as its beginning ("löneskillnaden" = "löne-" as in "löner" + "skillnaden")."""
     for i in range(3, len(word) - 4):
-        head, modifier = word[i:], word[:i]
-        stem = modifier.rstrip("s")
+        head, stem = word[i:], word[:i].rstrip("s")
+        if not (head in surface or (len(head) > 7 and any(w.startswith(head[:-2]) for w in surface))):
+            continue
         # An asker's first part of three or four letters begins too many words ("tim-" in "timmar"
         # makes no "timanställda", "tale-" in "talet" no "talesperson"): it must be a word of theirs
         # or one in the plural ("löne-" as in "löner"). The glossary's words are Swedish names of what
         # was asked, and may be spelt either way.
-        begins = (
+        if (
             stem in surface
             or any(stem + end in surface for end in _INFLECTIONS)
             or ((len(stem) >= _FIRST_PART or glossary) and any(w.startswith(stem) for w in surface))
-        )
-        if (head in surface or (len(head) > 7 and any(w.startswith(head[:-2]) for w in surface))) and (
-            begins or _two_words(stem, surface)
+            or _two_words(stem, surface)
         ):
             return True
     return False
