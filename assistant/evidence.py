@@ -197,7 +197,7 @@ def unknown_words(question: str, index: LexicalIndex, *, glossary: bool = False)
         parts = index.analyzer.split(word)
         if len(parts) > 1 and all(p in index.surface for p in parts):
             continue
-        if _known_compound(word, index.surface, glossary=glossary) or _inflected_head(word, index):
+        if _known_compound(word, index, glossary=glossary) or _inflected_head(word, index):
             continue
         out.append(word)
     return out
@@ -259,7 +259,7 @@ def uses(word: str, index: LexicalIndex, *, asker_compounds: bool = False) -> bo
     parts = index.analyzer.split(word)
     if len(parts) > 1 and all(p in index.surface for p in parts):
         return True
-    return asker_compounds and (_known_compound(word, index.surface) or _inflected_head(word, index))
+    return asker_compounds and (_known_compound(word, index) or _inflected_head(word, index))
 
 
 _SIBLING_PREFIX = 7  # letters a compound shares with a document word to be of its family
@@ -276,12 +276,13 @@ _FIRST_PART = 5
 _INFLECTIONS = ("r", "ar", "er", "or")  # plurals: "löner", "timmar" is no "tim" + one
 
 
-def _known_compound(word: str, surface: frozenset[str], *, glossary: bool = False) -> bool:
+def _known_compound(word: str, index: LexicalIndex, *, glossary: bool = False) -> bool:
     """A compound whose head is a word of the documents and whose first part is one of theirs, in
     the plural or as its beginning ("löneskillnaden" = "löne-" as in "löner" + "skillnaden")."""
+    surface = index.surface
     for i in range(3, len(word) - 4):
         head, stem = word[i:], word[:i].rstrip("s")
-        if not (head in surface or (len(head) > 7 and any(w.startswith(head[:-2]) for w in surface))):
+        if not (head in surface or (len(head) > 7 and index.uses_prefix(head[:-2]))):
             continue
         # An asker's first part of three or four letters begins too many words ("tim-" in "timmar"
         # makes no "timanställda", "tale-" in "talet" no "talesperson"): it must be a word of theirs
@@ -290,7 +291,7 @@ def _known_compound(word: str, surface: frozenset[str], *, glossary: bool = Fals
         if (
             stem in surface
             or any(stem + end in surface for end in _INFLECTIONS)
-            or ((len(stem) >= _FIRST_PART or glossary) and any(w.startswith(stem) for w in surface))
+            or ((len(stem) >= _FIRST_PART or glossary) and index.uses_prefix(stem))
             or _two_words(stem, surface)
         ):
             return True

@@ -514,18 +514,27 @@ def test_a_possessive_is_no_word_of_its_own() -> None:
     ]
 
 
+def _index_of(words: list[str]):
+    """A lexical index of a document that uses exactly these words."""
+    from assistant.lexical import LexicalIndex
+    from assistant.types import Chunk
+
+    return LexicalIndex([Chunk("a", 0, " ".join(words))], {})
+
+
 def test_a_compound_of_document_words_is_no_unknown_word() -> None:
     from assistant.evidence import _known_compound
 
-    surface = frozenset(["kort", "tid", "sjukfrånvaron", "löner", "skillnaden", "timmar", "anställda"])
-    assert _known_compound("korttidssjukfrånvaron", surface)  # "kort" + "tid" + "sjukfrånvaron"
-    assert _known_compound("kompetensskillnaden", surface | {"kompetensen"})
-    assert not _known_compound("uppsägningstiden", surface)
-    assert _known_compound("löneskillnaden", surface)  # "löne-" as in "löner"
+    words = ["kort", "tid", "sjukfrånvaron", "löner", "skillnaden", "timmar", "anställda"]
+    index = _index_of(words)
+    assert _known_compound("korttidssjukfrånvaron", index)  # "kort" + "tid" + "sjukfrånvaron"
+    assert _known_compound("kompetensskillnaden", _index_of([*words, "kompetensen"]))
+    assert not _known_compound("uppsägningstiden", index)
+    assert _known_compound("löneskillnaden", index)  # "löne-" as in "löner"
     # The asker's short first part must be a word of theirs, or its plural: "tim-" only begins
     # "timmar". The glossary's Swedish for an English question may be spelt either way.
-    assert not _known_compound("timanställda", surface)
-    assert _known_compound("timanställda", surface, glossary=True)
+    assert not _known_compound("timanställda", index)
+    assert _known_compound("timanställda", index, glossary=True)
 
 
 def test_a_score_is_no_year_and_a_table_row_is_about_the_table_title(small_town: Settings) -> None:
@@ -582,10 +591,10 @@ def test_names_offered_as_alternatives_need_only_one_to_stand(small_town: Settin
 def test_a_compound_with_an_inflected_head_is_no_unknown_word() -> None:
     from assistant.evidence import _known_compound
 
-    surface = frozenset(["chef", "chefer", "anställning", "anställningen"])
+    index = _index_of(["chef", "chefer", "anställning", "anställningen"])
     # "chefsanställningar": "chef" + an inflection of "anställning".
-    assert _known_compound("chefsanställningar", surface)
-    assert not _known_compound("chefslönerna", surface)
+    assert _known_compound("chefsanställningar", index)
+    assert not _known_compound("chefslönerna", index)
 
 
 def test_words_for_the_document_itself_are_not_searched_for(small_town: Settings) -> None:
