@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from .evidence import (
+    _BODY,
     _DOCUMENT_SUBJECT,
     _DOCUMENT_WORDS,
     _REPLY_TEXT,
@@ -273,6 +274,82 @@ def missing_time(
             found, low = set(index.analyzer.terms(sentence)), sentence.lower()
             if not wanted or any(_holds(found, t) for t in wanted) or any(_has_name(low, n) for n in things):
                 return False
+    return True
+
+
+# "Hur ofta / how often / how many times a year": the answer is a frequency.
+_ASKS_OFTEN = re.compile(
+    r"\b(?:how|hur)\s+(?:often|frequently|regularly|ofta|regelbundet)\b"
+    r"|\b(?:how many times|hur många gånger)\s+(?:a|per|om|i)\s+(?:year|month|week|år|månad|vecka)",
+    re.IGNORECASE,
+)
+# "fyra gånger per år", "vartannat år", "två gånger årligen", "löpande", "varje termin".
+_FREQUENCY = re.compile(
+    r"\bgång(?:er)?\s+(?:per|om|i|varje|under|in)\b|\b(?:varje|vart|varannan|vartannat|per)\s+"
+    r"(?:\w+\s+)?(?:år|månad|vecka|kvartal|tertial|termin|dag|halvår|mandatperiod)\w*"
+    r"|\b(?:års|halvårs|månads|vecko|kvartals|tertials)vis\b|\b(?:år|månat|vecko|dag)lig(?:en|a|t)?\b"
+    r"|\bregelbund\w*|\blöpande\b|\bkontinuerlig\w*|\bsällan\b|\bofta\b|\bvid behov\b"
+    r"|\b(?:once|twice|times) (?:a|per|every)\b|\b(?:annual|yearly|monthly|weekly|quarterly)\b",
+    re.IGNORECASE,
+)
+_OFTEN_WORDS = "ofta regelbundet gång gånger often frequently regularly times"
+
+
+def missing_frequency(
+    question: str,
+    passages: Sequence[Passage],
+    terms: Sequence[str],
+    index: LexicalIndex,
+    translations: Sequence[tuple[str, Sequence[str]]] = (),
+) -> bool:
+    """A "how often / hur ofta" question whose passages give no frequency where they speak of it.
+
+    "Hur ofta stämmer cheferna av nulägesbilden med sin HR-partner?" is not answered by the
+    passage that says they do, without saying how often. The answer needs a sentence on the
+    subject with a frequency ("fyra gånger per år", "vartannat år", "löpande"), in it or the next.
+    """
+    if not _ASKS_OFTEN.search(question):
+        return False
+    wanted = _subject_terms(question, terms, index, translations) - set(index.analyzer.terms(_OFTEN_WORDS))
+    if not wanted:
+        return False
+    for sentence, following in _sentences_on(passages, wanted, index):
+        if _FREQUENCY.search(sentence) or _FREQUENCY.search(following):
+            return False
+    return True
+
+
+# "Which committee / vilken förvaltning": the answer names a body of the municipality. English
+# may put words between ("which social services committee"), but not a verb ("which
+# recommendation did the committee"); Swedish writes the body as a compound ("vilken nämnd").
+_ASKS_BODY = re.compile(
+    r"\b(?:which|what)\s+(?:(?!did\b|does\b|do\b|has\b|have\b|had\b|is\b|are\b|was\b|were\b|the\b)[\w-]+\s+)"
+    r"{0,2}?(?:committees?|departments?|administrations?)\b"
+    r"|\b(?:vilken|vilka|vilket)\s+(?:nämnd(?:en|er|erna)?|förvaltning(?:en|ar|arna)?|avdelning(?:en|ar|arna)?)\b",
+    re.IGNORECASE,
+)
+
+
+def missing_body(
+    question: str,
+    passages: Sequence[Passage],
+    terms: Sequence[str],
+    index: LexicalIndex,
+    translations: Sequence[tuple[str, Sequence[str]]] = (),
+) -> bool:
+    """A "which committee / vilken förvaltning" question whose passages name none where they
+    speak of it: "Which committee had the highest staff turnover?" is not answered by the
+    turnover of the whole municipality. A body named in the question is not an answer to it."""
+    m = _ASKS_BODY.search(question)
+    if not m:
+        return False
+    wanted = _subject_terms(question, terms, index, translations) - set(index.analyzer.terms(m.group()))
+    if not wanted:
+        return False
+    own = {b.lower() for b in _BODY.findall(question.lower())}
+    for sentence, following in _sentences_on(passages, wanted, index):
+        if any(b not in own for b in _BODY.findall(f"{sentence} {following}".lower())):
+            return False
     return True
 
 

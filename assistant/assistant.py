@@ -10,6 +10,8 @@ from dataclasses import dataclass, replace
 from .answer_kinds import (
     asks_where_in_document,
     missing_audit_reply,
+    missing_body,
+    missing_frequency,
     missing_name,
     missing_person,
     missing_time,
@@ -108,6 +110,11 @@ class AbstentionPolicy:
             question, r.passages, r.query_terms, index, r.translations
         ):
             found.append("the passages name no person who holds the post")
+        if self.check_specifics and own_subject:
+            if missing_frequency(question, r.passages, r.query_terms, index, r.translations):
+                found.append("the passages say not how often")
+            if missing_body(question, r.passages, r.query_terms, index, r.translations):
+                found.append("the passages name no committee or department of the kind asked for")
         if (
             self.check_specifics
             and own_subject

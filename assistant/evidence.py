@@ -637,7 +637,7 @@ _QUANTITY = re.compile(
     r"|\bhur (många|mycket|stor|stort|höga?|lång)\b|\bvilken (andel|procent|summa)\b"
     # "hur långt hade den kommit?" asks how far along, not for a distance.
     r"|\bhur långt\b(?!(?:\s+\w+){0,4}\s+kommit\b)"
-    r"|\bvad kosta(r|de)\b"
+    r"|\bvad kosta(r|de)\b|\bvad (?:har|hade|skulle|ska|kommer) (?:[\w-]+ ){0,3}(?:att )?kosta(?:t)?\b"
     # "What did the centralised HR department cost to run?"
     # ("What did KPMG say about the cost …" asks what was said.)
     r"|\bwhat (?:did|does|do|will|would|has|have) "
@@ -671,8 +671,6 @@ def missing_figure(
     the figure asked for. A follow-up's `context` is its search text (the question before it,
     then it): "ok, and how many points did that part get?" names its subject there.
     """
-    from .compose import split_sentences
-
     kind = figure_kind(question)
     # The who must be of the part that asks how many: "Vem höll i utbildningen, och hur många
     # timmar omfattade den?" also asks for a figure.
@@ -681,9 +679,41 @@ def missing_figure(
         return False
     # "Hur är HR-avdelningen uppdelad och hur många jobbar i varje enhet?": the figure is of the
     # question that asks for it.
-    clause, terms, translations = _own_question(
-        context or question, _QUANTITY, terms, index, translations, expansions, back_reference=bool(context)
+    asked = context or question
+    clause, own_terms, own_translations = _own_question(
+        asked, _QUANTITY, terms, index, translations, expansions, back_reference=bool(context)
     )
+    # The asker's preamble may name the subject the asking sentence only points at ("… payouts to
+    # managers who were let go. How much has the municipality paid out in total?"): a figure by
+    # the subject of either answers.
+    subjects = [(clause, own_terms, own_translations)]
+    if clause != asked and len(_SENTENCE_END.split(asked)) > 1:
+        subjects.append((asked, terms, translations))
+    return not any(_figure_by(question, kind, passages, index, *subject, expansions) for subject in subjects)
+
+
+# "paid in total to buy out", "in total?": a sum; "a rise in total sick leave" is of the total.
+_IN_TOTAL = re.compile(
+    r"\bin total\b(?=\s*(?:$|[?,.;:–-]|(?:to|for|between|over|since|during|in|at|from|by|and|so far)\b))",
+    re.IGNORECASE,
+)
+
+
+def _figure_by(
+    question: str,
+    kind: str,
+    passages: Sequence[Passage],
+    index: LexicalIndex,
+    clause: str,
+    terms: Sequence[str],
+    translations: Sequence[tuple[str, Sequence[str]]],
+    expansions: Sequence[str],
+) -> bool:
+    """Whether a top passage holds a figure of `kind` next to the subject of `clause`."""
+    from .compose import split_sentences
+
+    if _IN_TOTAL.search(clause):
+        terms = [t for t in terms if t != "total"]  # "paid in total": a sum, not "total sick leave"
     wanted, translated = _figure_subject(clause, terms, index, translations, expansions)
     translated_terms = [index.word_terms(swedish) for _, swedish in translations]
     _, names = specifics(question)
@@ -721,8 +751,8 @@ def missing_figure(
         for group in groups:
             pieces = [pc for pc in pieces if _held(set(index.analyzer.terms(pc)), group)]
         if figure_with(pieces, wanted, index, form, own, every, synonyms):
-            return False
-    return True
+            return True
+    return False
 
 
 # "how many questions", "hur många av chefsutköpen": the words that name what is counted. A word
@@ -893,6 +923,9 @@ UNITS = (
     " period perioden jämfört max maximalt maximum högst lägst möjlig möjliga möjligt"
     # nor words of sum or estimate ("sammanlagt", "ungefär"), nor a verb's particle ("pekar ut")
     " totalt sammanlagt sammantaget ungefär cirka omkring drygt knappt ut in upp"
+    # nor the asker's own verbs, rare in the documents and so taken for their most specific
+    # words ("vilket datum tog fullmäktige beslutet", "hur ofta är det tänkt att …")
+    " vill ville tog tar fick tänkt tänkta tänker ofta brukar"
 )
 _SUBJECT_TERMS = 2
 
@@ -1215,7 +1248,9 @@ def missing_reply(question: str, passages: Sequence[Passage]) -> bool:
 # "What did the pulse survey show?": a question for the results of something that happened.
 _ASKS_RESULT = re.compile(
     r"\bwhat (?:did|does|do|have|has) (?P<en>.+?) (?:show|shown|reveal|revealed|find|found|conclude)\b"
-    r"|\bvad (?:visade|visar|har) (?P<sv>.+?)(?: visat)?(?:\?|$)"
+    r"|\bvad (?:visade|visar) (?P<sv>.+?)(?:\?|$)"
+    # ("vad har nämnden svarat" asks for a reply, not a result)
+    r"|\bvad (?:har|kom) (?P<sv3>.+?) (?:visat|kommit fram till|fram till)\b"
     r"|\bvilket resultat (?:gav|fick|visade) (?P<sv2>.+?)(?:\?|$)",
     re.IGNORECASE,
 )
@@ -1249,7 +1284,7 @@ def missing_result(
     from .compose import split_sentences
 
     m = _ASKS_RESULT.search(question)
-    subject = (m.group("en") or m.group("sv") or m.group("sv2") or "") if m else ""
+    subject = (m.group("en") or m.group("sv") or m.group("sv2") or m.group("sv3") or "") if m else ""
     authors = author_names(p.doc for p in passages)  # "what did KPMG find" asks the report
     if not m or _DOCUMENT_SUBJECT.search(subject) or authors & set(words(subject)):
         return False

@@ -46,7 +46,8 @@ _STOP = frozenset(
     still such tell than that the their them then there these they thing things this those
     through to too under until up upon us use used very want was way we well were what whatever
     when where whether which while who whom whose why will with within without would yes yet you
-    your according anything something someone somebody many kind""".split()
+    your according anything something someone somebody many kind
+    fairly quite pretty actually basically hi hello thanks mention mentions mentioned mentioning""".split()
 )
 
 _ARTICLES = frozenset(["a", "an", "the", "to"])

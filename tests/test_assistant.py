@@ -404,6 +404,8 @@ def test_an_acronym_or_hyphenated_name_needs_only_the_document_to_hold_it(small_
         ("What did KPMG say about the cost of buyouts?", None),
         ("What monthly salary do the new teaching assistant posts pay?", "money"),
         ("What's the starting salary for an HR strategist?", "money"),
+        ("Vad har det kostat Ekby att ta fram det nya programmet?", "money"),
+        ("Vad kommer utbildningen att kosta?", "money"),
     ],
 )
 def test_what_kind_of_figure_a_question_asks_for(question: str, kind: str | None) -> None:
@@ -626,6 +628,10 @@ def test_a_question_for_what_something_showed_needs_a_result_not_a_plan(small_to
     # What the audit itself found is its text, not the result of an event.
     assert not missing_result("Vad visade granskningen om pulsmätningen?", [plan], terms, index)
     assert not missing_result("Hur ofta görs pulsmätningen?", [plan], terms, index)
+    # "Vad har X visat / kommit fram till" asks for a result; "vad har nämnden svarat" for a reply.
+    assert missing_result("Vad har pulsmätningen visat?", [plan], terms, index)
+    assert missing_result("Vad har pulsmätningen kommit fram till?", [plan], terms, index)
+    assert not missing_result("Vad har nämnden svarat om pulsmätningen?", [plan], terms, index)
     # Naming the place, or the word "results", does not put a passage on the subject: Ekby's score
     # is no result of the survey.
     score = passage("Ekby får 456 poäng. Det genomsnittliga resultatet är 475 poäng.")
@@ -944,6 +950,36 @@ def test_a_two_part_question_checks_the_figure_of_the_part_that_asks_for_it(smal
     assert not asks_where_in_document("Which parts of the organisation drove the rise in sick leave?")
 
 
+def test_a_figure_by_the_subject_of_the_askers_preamble_answers(small_town: Settings) -> None:
+    from assistant.evidence import missing_figure
+    from assistant.lexical import LexicalIndex
+    from assistant.types import Chunk
+
+    grant = "Varje medarbetare har rätt till friskvårdsbidrag om 1500 kronor per år."
+    payment = "Utbetalningen sker via lönen i mars."
+    filler = [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
+    index = LexicalIndex([Chunk("a", n, t) for n, t in enumerate([grant, payment, *filler])], {})
+    r = make_assistant(small_town).retriever.retrieve("Hur stort är friskvårdsbidraget?", 5)
+    passages = [_with_text(r.passages[0], payment), _with_text(r.passages[0], grant)]
+
+    def missing(question: str) -> bool:
+        return missing_figure(question, passages, index.query_terms(question), index)
+
+    # The asking sentence's subject ("utbetalningen") has no figure; the preamble's has one.
+    assert not missing("Många talar om friskvårdsbidraget. Hur mycket blir utbetalningen?")
+    assert missing("Hur mycket blir utbetalningen?")
+    # A second part of one sentence is not a preamble: its figure is of its own subject.
+    assert missing("Vad gäller för friskvårdsbidraget, och hur mycket blir utbetalningen?")
+
+
+def test_in_total_is_a_sum_not_a_subject() -> None:
+    from assistant.evidence import _IN_TOTAL
+
+    assert _IN_TOTAL.search("How much has Ekby paid in total to buy out managers?")
+    assert _IN_TOTAL.search("How many managers are there in total?")
+    assert not _IN_TOTAL.search("How much of the rise in total sick leave came from long absences?")
+
+
 def test_since_a_year_answers_how_long_something_has_been(small_town: Settings) -> None:
 
     from assistant.evidence import missing_figure
@@ -1117,6 +1153,69 @@ def test_a_question_for_who_holds_a_post_needs_a_persons_name(small_town: Settin
     assert not missing("What is the name of the HR system in Ekby?", said, [("HR system", ("HR-chef",))])
     # "Vem ansvarar för …" asks for a role, which the sentence on it gives.
     assert not missing("Vem ansvarar för rekryteringen i Ekby?", said)
+
+
+def test_a_question_for_how_often_needs_a_frequency_where_the_passages_speak_of_it(
+    small_town: Settings,
+) -> None:
+    from assistant.answer_kinds import missing_frequency
+    from assistant.lexical import LexicalIndex
+    from assistant.types import Chunk
+
+    done = "Cheferna stämmer av nulägesbilden med sin HR-partner."
+    yearly = "Cheferna stämmer av nulägesbilden med sin HR-partner två gånger per år."
+    rolling = "Nulägesbilden stäms av löpande med HR-partnern."
+    other = "Pulsmätningen genomförs fyra gånger per år."
+    filler = [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
+    index = LexicalIndex(
+        [Chunk("a", n, t) for n, t in enumerate([done, yearly, rolling, other, *filler])], {}
+    )
+    r = make_assistant(small_town).retriever.retrieve("Hur ofta stämmer cheferna av nulägesbilden?", 5)
+
+    def missing(question: str, *texts: str) -> bool:
+        passages = [_with_text(r.passages[0], t) for t in texts]
+        return missing_frequency(question, passages, index.query_terms(question), index)
+
+    question = "Hur ofta stämmer cheferna av nulägesbilden med HR-partnern?"
+    assert missing(question, done)
+    assert not missing(question, yearly)
+    assert not missing(question, rolling)
+    # A frequency of something else is not the answer (one in the sentence after the subject's is:
+    # "Cheferna stämmer av … Det sker två gånger per år").
+    assert missing(question, f"{other} {done}")
+    assert not missing(question, f"{done} Det sker två gånger per år.")
+    # Only a question for how often is checked.
+    assert not missing("Vem stämmer av nulägesbilden med HR-partnern?", done)
+
+
+def test_a_question_for_which_committee_needs_one_named_where_the_passages_speak_of_it(
+    small_town: Settings,
+) -> None:
+    from assistant.answer_kinds import missing_body
+    from assistant.lexical import LexicalIndex
+    from assistant.types import Chunk
+
+    whole = "Personalomsättningen i kommunen var 12 procent 2020."
+    named = "Personalomsättningen var högst inom socialnämnden 2020."
+    unit = "HR-avdelningen är sammanhållande för marknadsföringen."
+    filler = [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
+    index = LexicalIndex([Chunk("a", n, t) for n, t in enumerate([whole, named, unit, *filler])], {})
+    r = make_assistant(small_town).retriever.retrieve("Vilken nämnd hade högst personalomsättning?", 5)
+
+    def missing(question: str, text: str, translations=()) -> bool:
+        passage = _with_text(r.passages[0], text)
+        return missing_body(question, [passage], index.query_terms(question), index, translations)
+
+    assert missing("Vilken nämnd hade högst personalomsättning 2020?", whole)
+    assert not missing("Vilken nämnd hade högst personalomsättning 2020?", named)
+    assert not missing("Vilken avdelning är sammanhållande för marknadsföringen?", unit)
+    turnover = [("staff turnover", ("personalomsättning",))]
+    assert missing("Which committee had the highest staff turnover in 2020?", whole, turnover)
+    assert not missing("Which committee had the highest staff turnover in 2020?", named, turnover)
+    # A body named in the question is no answer to it; a committee that is the asker's subject
+    # ("fick nämnden") is not what is asked for.
+    assert missing("Vilken nämnd utöver socialnämnden hade hög personalomsättning?", named)
+    assert not missing("Vilken rekommendation fick nämnden om personalomsättningen?", whole)
 
 
 def test_a_comparison_of_two_named_documents_quotes_both() -> None:
