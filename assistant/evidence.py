@@ -860,6 +860,11 @@ def _counts(text: str, stems: set[str]) -> bool:
     )
 
 
+_GENDER = re.compile(
+    r"\b(?:women|woman|female|male)\b|\bgender\b(?!\s+(?:equality|mainstreaming|equal))|\b(?:kvinn|manlig)\w*|\bmän(?:nen)?\b|\bkön(?:en|et)?\b",
+    re.IGNORECASE,
+)
+_GENDER_WORDS = "kvinnor kvinna kvinnliga män mannen manliga kön könsuppdelad"
 _AMONG = re.compile(r"\b(?:bland|among|amongst)\s+(?:the\s+|de\s+|all\s+|alla\s+)?([\w-]+)", re.IGNORECASE)
 
 
@@ -869,6 +874,10 @@ def _group_terms(
     """The index terms of each group a figure is asked among ("bland cheferna" -> {"chef"}); an
     English word by its translations. A group without terms the documents use is left out."""
     out = []
+    if _GENDER.search(question):
+        # "sjukfrånvaron bland manliga medarbetare", "between women and men": a figure by gender,
+        # which one for everyone is not; the documents may never give one.
+        out.append(set(index.analyzer.terms(_GENDER_WORDS)))
     for m in _AMONG.finditer(question):
         word = m.group(1).lower()
         swedish = [s for e, ss in translations if word in e.lower().split() for s in ss]

@@ -972,6 +972,27 @@ def test_a_figure_by_the_subject_of_the_askers_preamble_answers(small_town: Sett
     assert missing("Vad gäller för friskvårdsbidraget, och hur mycket blir utbetalningen?")
 
 
+def test_a_figure_by_gender_needs_one_given_by_gender(small_town: Settings) -> None:
+    from assistant.evidence import missing_figure
+    from assistant.lexical import LexicalIndex
+    from assistant.types import Chunk
+
+    everyone = "Sjukfrånvaron var 8,1 procent under 2020."
+    by_gender = "Sjukfrånvaron bland män var 6,2 procent under 2020."
+    filler = [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
+    index = LexicalIndex([Chunk("a", n, t) for n, t in enumerate([everyone, by_gender, *filler])], {})
+    r = make_assistant(small_town).retriever.retrieve("Hur hög var sjukfrånvaron?", 5)
+
+    def missing(question: str, text: str) -> bool:
+        passage = _with_text(r.passages[0], text)
+        return missing_figure(question, [passage], index.query_terms(question), index)
+
+    assert not missing("Hur hög var sjukfrånvaron 2020?", everyone)
+    assert missing("Hur hög var sjukfrånvaron bland manliga medarbetare 2020?", everyone)
+    assert not missing("Hur hög var sjukfrånvaron bland manliga medarbetare 2020?", by_gender)
+    assert missing("How high was sick leave among female staff in 2020?", everyone)
+
+
 def test_in_total_is_a_sum_not_a_subject() -> None:
     from assistant.evidence import _IN_TOTAL
 
