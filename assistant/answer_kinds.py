@@ -10,7 +10,7 @@ into "the documents don't answer this". Figures have their own check, in evidenc
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from .evidence import (
     _BODY,
@@ -82,14 +82,14 @@ def missing_name(
     if not wanted:
         return False
     own = [n.lower() for n in names]
-    for sentence, following in _sentences_on(passages, wanted, index):
+
+    def another_name(sentence: str, following: str) -> bool:
         # The names may follow: "Kommunen har två helägda bolag. Av ägardirektiven till
         # Alingsåshem och Alingsås energi framgår …"
-        for name in proper_names(sentence) + proper_names(following):
-            n = name.lower()
-            if not any(_has_name(n, o) or _has_name(o, n) for o in own):
-                return False
-    return True
+        found = (n.lower() for n in proper_names(sentence) + proper_names(following))
+        return any(not any(_has_name(n, o) or _has_name(o, n) for o in own) for n in found)
+
+    return not _told_on(passages, wanted, index, another_name)
 
 
 def _subject_terms(
@@ -102,6 +102,14 @@ def _subject_terms(
     years, names = specifics(question)
     wanted = topic_terms(terms, index, [n for n in names if _is_place_like(n)], years)
     return wanted | {t for _, swedish in translations for t in index.word_terms(swedish)}
+
+
+def _told_on(
+    passages: Sequence[Passage], wanted: set[str], index: LexicalIndex, tells: Callable[[str, str], bool]
+) -> bool:
+    """Whether a sentence of the top passages on the subject (one of the `wanted` terms), with
+    the sentence after it, `tells` what the question asks for: a name, a person, a frequency."""
+    return any(tells(sentence, following) for sentence, following in _sentences_on(passages, wanted, index))
 
 
 def _sentences_on(
@@ -148,11 +156,12 @@ def missing_person(
     if not wanted:
         return False
     own = question.lower()
-    for sentence, following in _sentences_on(passages, wanted, index):
+
+    def another_person(sentence: str, following: str) -> bool:
         nearby = f"{sentence} {following}"
-        if any(m.group().lower() not in own for m in _PERSON.finditer(nearby) if m.start() > 0):
-            return False
-    return True
+        return any(m.group().lower() not in own for m in _PERSON.finditer(nearby) if m.start() > 0)
+
+    return not _told_on(passages, wanted, index, another_person)
 
 
 # "När / when / on what date / by when": the answer is a time.
@@ -313,10 +322,12 @@ def missing_frequency(
     wanted = _subject_terms(question, terms, index, translations) - set(index.analyzer.terms(_OFTEN_WORDS))
     if not wanted:
         return False
-    for sentence, following in _sentences_on(passages, wanted, index):
-        if _FREQUENCY.search(sentence) or _FREQUENCY.search(following):
-            return False
-    return True
+    return not _told_on(
+        passages,
+        wanted,
+        index,
+        lambda sentence, following: bool(_FREQUENCY.search(sentence) or _FREQUENCY.search(following)),
+    )
 
 
 # "Which committee / vilken förvaltning": the answer names a body of the municipality. English
@@ -346,11 +357,12 @@ def missing_body(
     wanted = _subject_terms(question, terms, index, translations) - set(index.analyzer.terms(m.group()))
     if not wanted:
         return False
-    own = {b.lower() for b in _BODY.findall(question.lower())}
-    for sentence, following in _sentences_on(passages, wanted, index):
-        if any(b not in own for b in _BODY.findall(f"{sentence} {following}".lower())):
-            return False
-    return True
+    own = set(_BODY.findall(question.lower()))
+
+    def another_body(sentence: str, following: str) -> bool:
+        return any(b not in own for b in _BODY.findall(f"{sentence} {following}".lower()))
+
+    return not _told_on(passages, wanted, index, another_body)
 
 
 # "Vad tycker facket om …", "How do the unions view …": what someone thinks.
