@@ -130,8 +130,8 @@ def _sentences_on(
 # a person's name, which a sentence on the role must give.
 _ASKS_PERSON = re.compile(
     r"\bvad heter (?:\w+ ){0,2}[\w-]*(?:chef|direktör|ordförande|strateg|partner|samordnare|ansvarig)\w*\b"
-    r"|\bnames? of the (?:current |\w+ )?(?:[\w-]+ )?[\w-]*"
-    r"(?:director|chair\w*|head|manager|strategist|partner)s?\b"
+    r"|\bnames? of (?:the )?(?:current |[\w'’]+ )?(?:[\w-]+ )?[\w-]*"
+    r"(?:director|chair\w*|head|manager|strategist|partner|executive|officer|coordinator|secretary)s?\b"
     r"|\bwho (?:chairs|heads|leads)\b"
     r"|\bwho is (?:the )?(?:current )?(?:[\w-]+ )?[\w-]*(?:director|chair\w*|head|manager)\b"
     r"|\bvem är (?:\w+ )?[\w-]*(?:chef|direktör|ordförande)\w*\b",
@@ -334,7 +334,7 @@ def missing_frequency(
 # may put words between ("which social services committee"), but not a verb ("which
 # recommendation did the committee"); Swedish writes the body as a compound ("vilken nämnd").
 _ASKS_BODY = re.compile(
-    r"\b(?:which|what)\s+(?:(?!did\b|does\b|do\b|has\b|have\b|had\b|is\b|are\b|was\b|were\b|the\b)[\w-]+\s+)"
+    r"\b(?:which|what)\s+(?:(?!did\b|does\b|do\b|has\b|have\b|had\b|is\b|are\b|was\b|were\b|the\b)[\w'’-]+\s+)"
     r"{0,2}?(?:committees?|departments?|administrations?)\b"
     r"|\b(?:vilken|vilka|vilket)\s+(?:nämnd(?:en|er|erna)?|förvaltning(?:en|ar|arna)?|avdelning(?:en|ar|arna)?)\b",
     re.IGNORECASE,

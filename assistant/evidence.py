@@ -633,7 +633,14 @@ _GLUED_MARK = re.compile(r"(?<=[a-zåäö])\d{1,2}(?=[-\s.,;:)]|$)")
 
 
 _QUANTITY = re.compile(
-    r"\bhow (many|much|high|large|big|long)\b|\bwhat (percentage|share|proportion|rate|number|amount)\b"
+    r"\bhow (many|much|high|large|big|long)\b"
+    # ("what response rate", "what sick leave rate"; "what do they share?" asks what is shared)
+    r"|\bwhat (?:(?!(?:do|does|did|is|are|was|were|they|we|you|it)\b)[\w-]+ ){0,2}?"
+    r"(percentage|share|proportion|rate|number|amount)\b"
+    # "At what age can employees retire?", "vid vilken ålder": a number of years.
+    r"|\b(?:at )?what age\b|\bvid vilken ålder\b"
+    # "What did Alingsås pay SKR for the evaluation?"
+    r"|\bwhat (?:did|does|do|will|would|has|have) (?:[\w'’-]+ ){1,3}pay\b(?! attention)"
     r"|\bhur (många|mycket|stor|stort|höga?|lång)\b|\bvilken (andel|procent|summa)\b"
     # "hur långt hade den kommit?" asks how far along, not for a distance.
     r"|\bhur långt\b(?!(?:\s+\w+){0,4}\s+kommit\b)"
@@ -1174,7 +1181,10 @@ _DURATION_Q = re.compile(
     r"|\bhow long\b|\bhur lång\b",
     re.IGNORECASE,
 )
-_SHARE_Q = re.compile(r"\b(andel\w*|procent\w*|percent\w*|per cent|share|proportion)\b", re.IGNORECASE)
+_SHARE_Q = re.compile(
+    r"\b(andel\w*|procent\w*|percent\w*|per cent|share|proportion|response rate|svarsfrekvens\w*)\b",
+    re.IGNORECASE,
+)
 _MONEY_Q = re.compile(
     r"\b(kosta\w*|kostnad\w*|cost\w*|charge[sd]?|paid|pay|price|salary|salaries|lön(?:en|er|erna)?"
     r"|budget\w*|kronor|sek|spen[dt]|severance|avgångsvederlag\w*|ersättning\w*)\b",

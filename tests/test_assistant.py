@@ -406,6 +406,12 @@ def test_an_acronym_or_hyphenated_name_needs_only_the_document_to_hold_it(small_
         ("What's the starting salary for an HR strategist?", "money"),
         ("Vad har det kostat Ekby att ta fram det nya programmet?", "money"),
         ("Vad kommer utbildningen att kosta?", "money"),
+        ("What response rate did the first pulse survey get?", "share"),
+        ("What sick leave rate did Ekby have in 2020?", "amount"),
+        ("At what age can Ekby's employees retire?", "amount"),
+        ("What did Ekby pay the consultants for the evaluation?", "money"),
+        ("What did the evaluators pay attention to?", None),
+        ("Through which partnership does Ekby work with builders, and what do they share?", None),
     ],
 )
 def test_what_kind_of_figure_a_question_asks_for(question: str, kind: str | None) -> None:
@@ -1174,6 +1180,9 @@ def test_a_question_for_who_holds_a_post_needs_a_persons_name(small_town: Settin
     assert not missing("What is the name of the HR system in Ekby?", said, [("HR system", ("HR-chef",))])
     # "Vem ansvarar för …" asks for a role, which the sentence on it gives.
     assert not missing("Vem ansvarar för rekryteringen i Ekby?", said)
+    chief = [("chief executive", ("HR-chef",))]
+    assert missing("What is the name of Ekby's chief executive?", said, chief)
+    assert not missing("What is the name of Ekby's chief executive?", named, chief)
 
 
 def test_a_question_for_how_often_needs_a_frequency_where_the_passages_speak_of_it(
@@ -1237,6 +1246,7 @@ def test_a_question_for_which_committee_needs_one_named_where_the_passages_speak
     # ("fick nämnden") is not what is asked for.
     assert missing("Vilken nämnd utöver socialnämnden hade hög personalomsättning?", named)
     assert not missing("Vilken rekommendation fick nämnden om personalomsättningen?", whole)
+    assert missing("Which of Ekby's committees had the highest staff turnover in 2020?", whole, turnover)
 
 
 def test_a_comparison_of_two_named_documents_quotes_both() -> None:
