@@ -32,12 +32,19 @@ from .evidence import (
 from .lexical import LexicalIndex, idf_weight, words
 from .types import Passage
 
+# A verb between "vilka yrkesgrupper" and "har kommunen" ends the words of the class asked for.
+_AUXILIARIES = (
+    r"(?:har|hade|är|var|ska|skulle|kan|kunde|får|fick|gör|gjorde|blir|blev|did|does|do|has|have|had"
+    r"|is|are|was|were|will|would|can|could)\b"
+)
 # "Which company / vilket rekryteringsföretag / which neighbouring municipality": the answer is a
 # name. The class word is kept out of the subject the name must stand with.
 _ASKS_NAME = re.compile(
-    r"\b(?:which|what|vilket|vilken|vilka)\s+(?:[\w-]+\s+){0,2}?(?P<kind>"
+    r"\b(?:which|what|vilket|vilken|vilka)\s+(?:(?!" + _AUXILIARIES + r")[\w-]+\s+){0,2}?(?P<kind>"
     r"compan(?:y|ies)|firms?|suppliers?|vendors?|software|consultan\w*|systems?|tools?|platforms?"
     r"|municipalit(?:y|ies)|(?:trade )?unions?|organi[sz]ations?"
+    r"|agenc(?:y|ies)|schools?|channels?|(?:web)?sites?"
+    r"|\w*byrå(?:n|er|erna)?|skol(?:a|an|or|orna)|kanal(?:en|er|erna)?"
     r"|\w*företag(?:et|en)?|\w*leverantör\w*|\w*konsult\w*|\w*kommun(?:er|en|erna)?|\w*bolag\w*"
     r"|fackförbund\w*|fack(?:et|en)?|\w*system(?:et|en)?|verktyg\w*|plattform\w*)\b",
     re.IGNORECASE,

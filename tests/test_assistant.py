@@ -411,6 +411,7 @@ def test_an_acronym_or_hyphenated_name_needs_only_the_document_to_hold_it(small_
         ("At what age can Ekby's employees retire?", "amount"),
         ("What did Ekby pay the consultants for the evaluation?", "money"),
         ("What did the evaluators pay attention to?", None),
+        ("What were Ekby municipality's total personnel costs in 2020?", "money"),
         ("Through which partnership does Ekby work with builders, and what do they share?", None),
     ],
 )
@@ -712,6 +713,14 @@ def test_a_question_for_a_company_needs_a_name_where_the_passages_speak_of_it(sm
     # A question that offers its own answers ("Ekby eller Kungsbacka?") is left to the names check.
     offered = "Vilken kommun ordnar en introduktionsdag, Ekby eller Kungsbacka?"
     assert not missing_name(offered, [unnamed], index.analyzer.terms(offered), index)
+    # An agency, a school or a channel is asked by its name too; a verb ends the class asked for:
+    # "Vilka yrkesgrupper har kommunen …" asks for occupations, not for a municipality's name.
+    from assistant.answer_kinds import _ASKS_NAME
+
+    assert _ASKS_NAME.search("Which recruitment agency does Ekby use?")
+    assert _ASKS_NAME.search("Vilka skolor har infört lärarassistenter?")
+    assert not _ASKS_NAME.search("Vilka yrkesgrupper har kommunen gjort lönesatsningar för?")
+    assert not _ASKS_NAME.search("What were the municipality's personnel costs?")
     # Retrieval on the real index: the audit names no recruitment firm.
     asked = assistant.ask("Which recruitment company does Ekby use for hiring HR partners?")
     assert asked.abstained and "the passages name no one of the kind asked for" in asked.notes
