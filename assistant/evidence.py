@@ -935,13 +935,15 @@ def figure_kind(question: str) -> str | None:
 # ("nyligen", "senaste"): not its subject.
 UNITS = (
     "poäng procent antal andel kronor stor stort många mycket hög höga lång långt"
-    " timmar dygnet dagar veckor månader år pengar medel nyligen senaste senast idag numera"
+    " tid timmar dygnet dagar veckor månader år pengar medel nyligen senaste senast idag numera"
     " period perioden jämfört max maximalt maximum högst lägst möjlig möjliga möjligt"
     # nor words of sum or estimate ("sammanlagt", "ungefär"), nor a verb's particle ("pekar ut")
     " totalt sammanlagt sammantaget ungefär cirka omkring drygt knappt ut in upp"
     # nor the asker's own verbs, rare in the documents and so taken for their most specific
     # words ("vilket datum tog fullmäktige beslutet", "hur ofta är det tänkt att …")
-    " vill ville tog tar fick tänkt tänkta tänker ofta brukar"
+    " vill ville tog tar fick fått hör tänkt tänkta tänker ofta brukar"
+    # nor a change's verb ("med hur många procentenheter steg …")
+    " steg ökade ökat minskade minskat sjönk"
 )
 _SUBJECT_TERMS = 2
 

@@ -1008,6 +1008,29 @@ def test_a_figure_by_gender_needs_one_given_by_gender(small_town: Settings) -> N
     assert missing("How high was sick leave among female staff in 2020?", everyone)
 
 
+def test_the_askers_verbs_are_no_subject_of_a_figure(small_town: Settings) -> None:
+    from assistant.evidence import missing_figure
+    from assistant.lexical import LexicalIndex
+    from assistant.types import Chunk
+
+    rise = "Korttidsfrånvaron var 2,8 procent 2019 och 4,3 procent 2020."
+    reply = "Invånare som kontaktar kommunen ska alltid få svar inom 24h."
+    filler = [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
+    words = "Personalen steg upp tidigt. Det hör till. Vi har fått besök. Han tog tid på sig."
+    index = LexicalIndex([Chunk("a", n, t) for n, t in enumerate([rise, reply, words, *filler])], {})
+    r = make_assistant(small_town).retriever.retrieve("Hur hög var korttidsfrånvaron?", 5)
+
+    def missing(question: str, text: str) -> bool:
+        passage = _with_text(r.passages[0], text)
+        return missing_figure(question, [passage], index.query_terms(question), index)
+
+    # "steg", "hör", "fått", "tid" are the asker's words for the change and the wait, not what
+    # the figure is of.
+    assert not missing("Med hur många procentenheter steg korttidsfrånvaron från 2019 till 2020?", rise)
+    assert not missing("Inom hur lång tid ska en invånare som hör av sig ha fått svar?", reply)
+    assert missing("Inom hur lång tid ska en invånare som hör av sig ha fått svar?", rise)
+
+
 def test_in_total_is_a_sum_not_a_subject() -> None:
     from assistant.evidence import _IN_TOTAL
 
