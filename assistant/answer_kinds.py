@@ -341,8 +341,9 @@ def missing_frequency(
 # may put words between ("which social services committee"), but not a verb ("which
 # recommendation did the committee"); Swedish writes the body as a compound ("vilken nämnd").
 _ASKS_BODY = re.compile(
-    r"\b(?:which|what)\s+(?:(?!did\b|does\b|do\b|has\b|have\b|had\b|is\b|are\b|was\b|were\b|the\b)[\w'’-]+\s+)"
-    r"{0,2}?(?:committees?|departments?|administrations?)\b"
+    r"\b(?:which|what)\s+(?:(?!"
+    + _AUXILIARIES
+    + r"|the\b)[\w'’-]+\s+){0,2}?(?:committees?|departments?|administrations?)\b"
     r"|\b(?:vilken|vilka|vilket)\s+(?:nämnd(?:en|er|erna)?|förvaltning(?:en|ar|arna)?|avdelning(?:en|ar|arna)?)\b",
     re.IGNORECASE,
 )
