@@ -531,6 +531,16 @@ def _index_of(words: list[str]):
     return LexicalIndex([Chunk("a", 0, " ".join(words))], {})
 
 
+def _index_of_chunks(*texts: str):
+    """A lexical index with a chunk for each text, among eight chunks of other words: the texts'
+    words are rare in it, as a subject's are in the documents."""
+    from assistant.lexical import LexicalIndex
+    from assistant.types import Chunk
+
+    filler = [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
+    return LexicalIndex([Chunk("a", n, t) for n, t in enumerate([*texts, *filler])], {})
+
+
 def test_a_compound_of_document_words_is_no_unknown_word() -> None:
     from assistant.evidence import _known_compound
 
@@ -967,13 +977,10 @@ def test_a_two_part_question_checks_the_figure_of_the_part_that_asks_for_it(smal
 
 def test_a_figure_by_the_subject_of_the_askers_preamble_answers(small_town: Settings) -> None:
     from assistant.evidence import missing_figure
-    from assistant.lexical import LexicalIndex
-    from assistant.types import Chunk
 
     grant = "Varje medarbetare har rätt till friskvårdsbidrag om 1500 kronor per år."
     payment = "Utbetalningen sker via lönen i mars."
-    filler = [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
-    index = LexicalIndex([Chunk("a", n, t) for n, t in enumerate([grant, payment, *filler])], {})
+    index = _index_of_chunks(grant, payment)
     r = make_assistant(small_town).retriever.retrieve("Hur stort är friskvårdsbidraget?", 5)
     passages = [_with_text(r.passages[0], payment), _with_text(r.passages[0], grant)]
 
@@ -989,13 +996,10 @@ def test_a_figure_by_the_subject_of_the_askers_preamble_answers(small_town: Sett
 
 def test_a_figure_by_gender_needs_one_given_by_gender(small_town: Settings) -> None:
     from assistant.evidence import missing_figure
-    from assistant.lexical import LexicalIndex
-    from assistant.types import Chunk
 
     everyone = "Sjukfrånvaron var 8,1 procent under 2020."
     by_gender = "Sjukfrånvaron bland män var 6,2 procent under 2020."
-    filler = [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
-    index = LexicalIndex([Chunk("a", n, t) for n, t in enumerate([everyone, by_gender, *filler])], {})
+    index = _index_of_chunks(everyone, by_gender)
     r = make_assistant(small_town).retriever.retrieve("Hur hög var sjukfrånvaron?", 5)
 
     def missing(question: str, text: str) -> bool:
@@ -1010,14 +1014,11 @@ def test_a_figure_by_gender_needs_one_given_by_gender(small_town: Settings) -> N
 
 def test_the_askers_verbs_are_no_subject_of_a_figure(small_town: Settings) -> None:
     from assistant.evidence import missing_figure
-    from assistant.lexical import LexicalIndex
-    from assistant.types import Chunk
 
     rise = "Korttidsfrånvaron var 2,8 procent 2019 och 4,3 procent 2020."
     reply = "Invånare som kontaktar kommunen ska alltid få svar inom 24h."
-    filler = [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
     words = "Personalen steg upp tidigt. Det hör till. Vi har fått besök. Han tog tid på sig."
-    index = LexicalIndex([Chunk("a", n, t) for n, t in enumerate([rise, reply, words, *filler])], {})
+    index = _index_of_chunks(rise, reply, words)
     r = make_assistant(small_town).retriever.retrieve("Hur hög var korttidsfrånvaron?", 5)
 
     def missing(question: str, text: str) -> bool:
@@ -1185,14 +1186,11 @@ def test_figure_questions_that_ask_who_or_follow_up_on_a_subject(small_town: Set
 
 def test_a_question_for_who_holds_a_post_needs_a_persons_name(small_town: Settings) -> None:
     from assistant.answer_kinds import missing_person
-    from assistant.lexical import LexicalIndex
-    from assistant.types import Chunk
 
     said = "HR-chefen lyfter att rekryteringen fungerar väl."
     named = "Sedan 2021 är Lisa Lindell HR-chef i Ekby."
     strategists = "De tre HR-strategerna arbetar med rekrytering."
-    filler = [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
-    index = LexicalIndex([Chunk("a", n, t) for n, t in enumerate([said, named, strategists, *filler])], {})
+    index = _index_of_chunks(said, named, strategists)
     r = make_assistant(small_town).retriever.retrieve("Vem är HR-chef i Ekby?", 5)
 
     def missing(question: str, text: str, translations=()) -> bool:
@@ -1221,17 +1219,12 @@ def test_a_question_for_how_often_needs_a_frequency_where_the_passages_speak_of_
     small_town: Settings,
 ) -> None:
     from assistant.answer_kinds import missing_frequency
-    from assistant.lexical import LexicalIndex
-    from assistant.types import Chunk
 
     done = "Cheferna stämmer av nulägesbilden med sin HR-partner."
     yearly = "Cheferna stämmer av nulägesbilden med sin HR-partner två gånger per år."
     rolling = "Nulägesbilden stäms av löpande med HR-partnern."
     other = "Pulsmätningen genomförs fyra gånger per år."
-    filler = [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
-    index = LexicalIndex(
-        [Chunk("a", n, t) for n, t in enumerate([done, yearly, rolling, other, *filler])], {}
-    )
+    index = _index_of_chunks(done, yearly, rolling, other)
     r = make_assistant(small_town).retriever.retrieve("Hur ofta stämmer cheferna av nulägesbilden?", 5)
 
     def missing(question: str, *texts: str) -> bool:
@@ -1254,14 +1247,11 @@ def test_a_question_for_which_committee_needs_one_named_where_the_passages_speak
     small_town: Settings,
 ) -> None:
     from assistant.answer_kinds import missing_body
-    from assistant.lexical import LexicalIndex
-    from assistant.types import Chunk
 
     whole = "Personalomsättningen i kommunen var 12 procent 2020."
     named = "Personalomsättningen var högst inom socialnämnden 2020."
     unit = "HR-avdelningen är sammanhållande för marknadsföringen."
-    filler = [f"Kommunen följer upp arbetsmiljön i enkät nummer {n}." for n in range(8)]
-    index = LexicalIndex([Chunk("a", n, t) for n, t in enumerate([whole, named, unit, *filler])], {})
+    index = _index_of_chunks(whole, named, unit)
     r = make_assistant(small_town).retriever.retrieve("Vilken nämnd hade högst personalomsättning?", 5)
 
     def missing(question: str, text: str, translations=()) -> bool:
