@@ -21,6 +21,7 @@ from .compose import abstain, compose
 from .errors import InvalidQuestionError
 from .evidence import (
     has_sibling,
+    mentions,
     missing_count,
     missing_figure,
     missing_reply,
@@ -62,7 +63,12 @@ class AbstentionPolicy:
         if r.top_dense < self.min_dense:
             found.append(f"best similarity {r.top_dense:.2f} < {self.min_dense:.2f}")
         if self.check_specifics:
-            found += missing_specifics(question, r.passages, index, r.query_terms, dict(r.translations))
+            aliases = dict(r.translations)
+            if lang == "sv":
+                # A Swedish word the documents never use stands for their synonym in the topic
+                # list: a question on "webbplats" is on the subject of their "hemsida".
+                aliases |= {w: names for w, names in r.topics if not mentions(w, index)}
+            found += missing_specifics(question, r.passages, index, r.query_terms, aliases)
         # "Var i rapporten beskrivs hur många som jobbar på HR?" asks where, not how many.
         locating = asks_where_in_document(question)
         if (
@@ -127,7 +133,7 @@ class AbstentionPolicy:
             # An English question's subject is in the Swedish terms the glossary gave it: "notice
             # period" is "uppsägningstid", which the documents never use.
             if lang == "sv":
-                unknown = unknown_words(question, index)
+                unknown = unknown_words(question, index, passages=r.passages)
                 if self.check_topics:
                     # A shorter noun is a subject too when the topic list (corpus/vocabulary.tsv)
                     # names it and the documents use neither it nor a synonym ("bonus", "bisyssla").

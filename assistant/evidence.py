@@ -155,8 +155,14 @@ _META = (
 _PREAMBLE = re.compile(r"^[^–:?]*\b(?:jag|vi|mig|oss)\b[^–:?]*[–:]\s*", re.IGNORECASE)
 # Supine, past and passive endings: a verb form the documents do not use says nothing of whether
 # they treat the subject (their subjects are nouns: "uppsägningstid", "friskvårdstimme").
-_VERB_FORM = re.compile(r"(?:it|its|at|ats|ade|ades|erar|satt)$")  # … "kontrollerar", "sammansatt"
+_VERB_FORM = re.compile(
+    # … "kontrollerar", "sammansatt"; but nouns end so too: "förskoleplats", "valresultat".
+    r"(?<!pl)(?<!result)(?<!mand)(?<!kandid)(?<!form)(?<!klim)(?<!cit)(?<!certifik)(?<!sekretari)"
+    r"(?<!kred)(?<!mer)(?<!favor)(?:it|its|at|ats|ade|ades|erar|satt)$"
+)
 _DROPPED_E = re.compile(r"(?<=[^aeiouyåäö])([rl])(?:et|en|ets|ens|na|arna|ar)$")
+_ING_NOUN = re.compile(r"ing(?:en|ar|arna)?$")
+_ING_STEM = 6
 _MIN_OOV = 10  # short unknown words are mostly verbs and spellings; long ones are the subject
 # Long words of talk, not of a subject: "vad är det egentligen …", "ungefär hur många".
 _TALK = frozenset(
@@ -168,9 +174,17 @@ _TALK = frozenset(
 )
 
 
-def unknown_words(question: str, index: LexicalIndex, *, glossary: bool = False) -> list[str]:
+def unknown_words(
+    question: str,
+    index: LexicalIndex,
+    *,
+    glossary: bool = False,
+    passages: Sequence[Passage] | None = None,
+) -> list[str]:
     """Long Swedish words of the question that the documents never use, not even as compound parts.
-    With `glossary` the words are the glossary's Swedish for an English question, not the asker's."""
+    With `glossary` the words are the glossary's Swedish for an English question, not the asker's.
+    With `passages`, a compound of their words counts as theirs only where one of them holds a
+    part of it."""
     out = []
     question = _PREAMBLE.sub("", question)
     for word in re.findall(r"[a-zåäöé]+", question.lower()):
@@ -185,6 +199,13 @@ def unknown_words(question: str, index: LexicalIndex, *, glossary: bool = False)
         # linking s ("välfärdsaktör", where they write "Välfärdaktör").
         if stemmer().stemWord(word) in index.term_ids:
             continue
+        # A verb's noun in -ing where they use the verb: "formulering" where they write "formuleras".
+        if (
+            (m := _ING_NOUN.search(word))
+            and len(word) - len(m.group()) >= _ING_STEM
+            and index.uses_prefix(word[: m.start()])
+        ):
+            continue
         # The head of a compound of theirs: "diagrammet" where they write "Spindeldiagrammet".
         if index.uses_suffix(word):
             continue
@@ -195,12 +216,25 @@ def unknown_words(question: str, index: LexicalIndex, *, glossary: bool = False)
         if any(word[:i] + word[i + 1 :] in index.surface for i in range(3, len(word) - 3) if word[i] == "s"):
             continue
         parts = index.analyzer.split(word)
-        if len(parts) > 1 and all(p in index.surface for p in parts):
-            continue
-        if _known_compound(word, index, glossary=glossary) or _inflected_head(word, index):
+        if not (len(parts) > 1 and all(p in index.surface for p in parts)):
+            parts = _known_compound(word, index, glossary=glossary) or _inflected_head(word, index)
+        # A compound of their words that they never write ("förskoleplats") is theirs where a
+        # passage found for it holds one of its parts: else it names another subject.
+        if parts and (passages is None or _parts_together(parts, passages, index)):
             continue
         out.append(word)
     return out
+
+
+def _parts_together(parts: Sequence[str], passages: Sequence[Passage], index: LexicalIndex) -> bool:
+    """Whether one of the top three passages holds a part of a compound, in some form: one that
+    holds none ("förskola" nor "plats" for "förskoleplats") is on another subject."""
+    wanted = [index.analyzer.terms(part) or [part] for part in parts]
+    for p in passages[:3]:
+        found = set(index.analyzer.terms(p.chunk.text))
+        if any(any(_holds(found, t) for t in terms) for terms in wanted):
+            return True
+    return False
 
 
 def unmentioned_topics(
@@ -259,7 +293,7 @@ def uses(word: str, index: LexicalIndex, *, asker_compounds: bool = False) -> bo
     parts = index.analyzer.split(word)
     if len(parts) > 1 and all(p in index.surface for p in parts):
         return True
-    return asker_compounds and (_known_compound(word, index) or _inflected_head(word, index))
+    return asker_compounds and bool(_known_compound(word, index) or _inflected_head(word, index))
 
 
 _SIBLING_PREFIX = 7  # letters a compound shares with a document word to be of its family
@@ -276,9 +310,10 @@ _FIRST_PART = 5
 _INFLECTIONS = ("r", "ar", "er", "or")  # plurals: "löner", "timmar" is no "tim" + one
 
 
-def _known_compound(word: str, index: LexicalIndex, *, glossary: bool = False) -> bool:
-    """A compound whose head is a word of the documents and whose first part is one of theirs, in
-    the plural or as its beginning ("löneskillnaden" = "löne-" as in "löner" + "skillnaden")."""
+def _known_compound(word: str, index: LexicalIndex, *, glossary: bool = False) -> tuple[str, str] | None:
+    """(first part, head) of a compound whose head is a word of the documents and whose first
+    part is one of theirs, in the plural or as its beginning ("löneskillnaden" = "löne-" as in
+    "löner" + "skillnaden"); None for any other word."""
     surface = index.surface
     for i in range(3, len(word) - 4):
         head, stem = word[i:], word[:i].rstrip("s")
@@ -294,13 +329,14 @@ def _known_compound(word: str, index: LexicalIndex, *, glossary: bool = False) -
             or ((len(stem) >= _FIRST_PART or glossary) and index.uses_prefix(stem))
             or _two_words(stem, surface)
         ):
-            return True
-    return False
+            return stem, head
+    return None
 
 
-def _inflected_head(word: str, index: LexicalIndex) -> bool:
-    """A compound whose first part is a word of the documents and whose head is an inflection of
-    one ("maxpoängen" = "Max" + "poängen", where the documents say "poäng")."""
+def _inflected_head(word: str, index: LexicalIndex) -> tuple[str, str] | None:
+    """(first part, head) of a compound whose first part is a word of the documents and whose
+    head is an inflection of one ("maxpoängen" = "Max" + "poängen", where the documents say
+    "poäng"); None for any other word."""
     for i in range(3, len(word) - 3):
         modifier, head = word[:i], word[i:]
         if not (
@@ -312,11 +348,11 @@ def _inflected_head(word: str, index: LexicalIndex) -> bool:
         # A head the documents use only inside their own compounds: "korttidsfrånvaron" where
         # they write "sjukfrånvaron".
         if len(head) >= _COMPOUND_HEAD and index.uses_suffix(head):
-            return True
+            return modifier.rstrip("s"), head
         heads = index.analyzer.terms(head)
         if len(heads) == 1 and heads[0] in index.term_ids and len(heads[0]) >= 4:
-            return True
-    return False
+            return modifier.rstrip("s"), head
+    return None
 
 
 _COMPOUND_HEAD = 7  # shorter tails ("ningen", "heten") end words of every kind
@@ -451,11 +487,19 @@ def compared_places(question: str) -> list[str]:
     """The places a question compares: "both Askersund and Alingsås", "både i Askersunds svar och
     i SKR:s rapport om Alingsås", "Har Alingsås och Askersund en plan …"."""
     spans = [m.group(1) for m in [*_BOTH.finditer(question), *_PLACE_PAIR.finditer(question)]]
-    return [
-        n
-        for n in specifics(question)[1]
-        if _is_place_like(n) and any(re.search(rf"\b{re.escape(n)}", span) for span in spans)
-    ]
+    places = [n for n in specifics(question)[1] if _is_place_like(n)]
+    # "Är det samma upplägg i Alingsås som i Askersund?", "skiljer sig … jämfört med hur … i
+    # Askersund gör": a question that compares, and names two places, compares them.
+    if len(set(places)) >= 2 and _COMPARES.search(question):
+        return places
+    return [n for n in places if any(re.search(rf"\b{re.escape(n)}", span) for span in spans)]
+
+
+_COMPARES = re.compile(
+    r"\b(?:jämför\w*|skillnad\w*|skiljer|samma|likadan\w*|lika|compar\w*|differ\w*|same|similar\w*"
+    r"|versus|vs)\b",
+    re.IGNORECASE,
+)
 
 
 # "Har Alingsås och Askersund en plan …": two places side by side are compared too.
@@ -551,9 +595,17 @@ def alternatives(question: str, names: Sequence[str]) -> list[set[str]]:
         after = question[m.end() :].split()[:_OR_REACH]
         window = [w.strip(",.;:?!()'\"’") for w in before + after]
         found = {n for n in names if any(w == n or w.startswith(n) for w in window)}
-        if len(found) > 1:
+        # A name stands next to the "or" ("Alingsås or Askersund", "the audit or SKR's report",
+        # "i Alingsås eller i Askersund"); "better or worse than Härryda" offers no names.
+        beside = [
+            w for w in window[max(len(before) - 1, 0) : len(before) + 2] if w.lower() not in _BESIDE_SKIP
+        ]
+        if len(found) > 1 and any(w.startswith(n) for w in beside[:2] for n in found):
             out.append(found)
     return out
+
+
+_BESIDE_SKIP = frozenset("i in på at hos the den det de".split())
 
 
 # A year that dates the document the question means ("the 2023 evaluation", "granskningen 2021"),
@@ -944,6 +996,8 @@ UNITS = (
     " vill ville tog tar fick fått hör tänkt tänkta tänker ofta brukar"
     # nor a change's verb ("med hur många procentenheter steg …")
     " steg ökade ökat minskade minskat sjönk"
+    # nor when it is counted from ("sedan 2019")
+    " sedan"
 )
 _SUBJECT_TERMS = 2
 
@@ -978,7 +1032,8 @@ _ABOUT_DOCUMENTS = frozenset(
 # ("utvärderarna" is not one: SKR's evaluators write "utvärderarna föreslår" where they advise.)
 _DOCUMENT_WORDS = (
     "revision revisionen revisorerna granskning granskningen rapport rapporten tabell tabellen utvärdering"
-    " utvärderingen dokument dokumentet avsnitt avsnittet fotnot fotnoten enlighet"
+    " utvärderingen dokument dokumentet avsnitt avsnittet fotnot fotnoten enlighet interpellation"
+    " interpellationen"
 )
 
 
@@ -1136,10 +1191,18 @@ def _holds(found: set[str], term: str) -> bool:
     # does not split when it is inflected.
     if len(term) >= _HEAD_LETTERS and any(term in f for f in found):
         return True
+    if len(term) >= 3 and any(
+        f[len(p) :].startswith(term) for f in found for p in _PARTICLES if f.startswith(p)
+    ):
+        return True
     return len(term) >= 4 and any(
         len(f) >= 5 and (f.startswith(term) or (term.startswith(f) and len(term) - len(f) <= 2))
         for f in found
     )
+
+
+# A particle verb's noun puts the particle first: "köpa ut" is "utköp", "följa upp" "uppföljning".
+_PARTICLES = ("ut", "upp", "in", "av", "fram", "till", "om", "över", "ned", "ner", "bort")
 
 
 # A row of a table: a label, then two or more numbers ("Dag 1–14 2,8 4,3 1,5").

@@ -27,7 +27,7 @@ from pathlib import Path
 from .errors import CorpusError
 from .lexical import stemmer
 
-_MAX_PHRASE = 3
+_MAX_PHRASE = 4
 # Letters of other languages belong to the word: "chefsöverenskommelser" holds no English "chefs".
 _WORD = re.compile(r"[a-zà-öø-ÿ]+(?:'[a-z]+)?")
 # Two words that make a preposition: "weakest relative to the points" speaks of no relative.

@@ -50,7 +50,9 @@ _EN_HINTS = frozenset(
     ).split()
 )
 _FOLLOWUP = re.compile(
-    r"^(and|also|what about|how about|och|men|samt|vad (svarade|sa|säger|gör)|hur (svarade|gör))\b"
+    # ("ok, and …", "jaha, och …": a word of assent may come first.)
+    r"^(?:(?:ok|okay|okej|right|alright|so|jaha|jaså|aha|så)\b[,.!]?\s*)?"
+    r"(and|also|what about|how about|och|men|samt|vad (svarade|sa|säger|gör)|hur (svarade|gör))\b"
     r"|\b(it|they|them|their|this|that|those|these|det|den|dem|deras|dess|detta|dessa|där|då|de)\b",
     re.IGNORECASE,
 )

@@ -598,6 +598,9 @@ def test_names_offered_as_alternatives_need_only_one_to_stand(small_town: Settin
     question = "Was it KPMG's audit or SKR's Kommunkompassen that scored Ekby?"
     assert alternatives(question, specifics(question)[1]) == [{"KPMG", "SKR", "Kommunkompassen"}]
     assert alternatives("Hur många chefer eller medarbetare finns i Ekby?", ["Ekby"]) == []
+    # The "or" must stand next to a name: "better or worse than Tallby" offers none.
+    assert alternatives("Did Ekby do better or worse than Tallby?", ["Ekby", "Tallby"]) == []
+    assert alternatives("Gäller det i Ekby eller i Tallby?", ["Ekby", "Tallby"]) == [{"Ekby", "Tallby"}]
     assistant = make_assistant(small_town)
     # Ekby's audit answers "Ekby or Tallby?", though it never names Tallby; not "Ekby and Tallby".
     answered = assistant.ask(
@@ -1381,3 +1384,133 @@ def test_a_question_comparing_both_places_finds_each_in_its_own_document(two_tow
     assert compared_places("Hur gör Ekby jämfört med Västby?") == ["Ekby", "Västby"]
     # Without "both", one document must hold both names.
     assert problems("Tar Ekby fram en personalredovisning som i Västby?")
+    # A question that compares ("samma", "jämfört med") compares the places it names, wherever
+    # they stand in it.
+    assert compared_places("Är det samma upplägg i Ekby som i Västby?") == ["Ekby", "Västby"]
+    assert problems("Hur gör man med personalredovisningen – är det samma upplägg i Ekby som i Västby?") == []
+
+
+def _passage(text: str, municipality: str = "Ekby kommun"):
+    """A retrieved passage of this text, in a document of the municipality."""
+    from assistant.types import Chunk, DocumentMeta, Passage
+
+    return Passage(Chunk("a", 0, text), DocumentMeta("a", "Rapport", municipality, "rapport", "2023"), 1.0)
+
+
+def _index_terms(question: str, index) -> list[str]:
+    return [t for t in index.analyzer.terms(question) if t in index.term_ids]
+
+
+def test_a_particle_verb_is_its_noun_and_a_figure_counted_since_a_year_is_of_its_subject() -> None:
+    from assistant.evidence import _holds, missing_figure
+
+    # "köpa ut" is "utköp", "följa upp" is "uppföljning"; a particle alone makes no match.
+    assert _holds({"utköp"}, "köp") and _holds({"uppföljning"}, "följ")
+    assert not _holds({"utköp"}, "lön")
+    paid = "Ekby har gjort utköp av chefer för sammanlagt 16 milj. kr."
+    other = "Ekby har lagt 16 milj. kr på nya lokaler sedan 2019."
+    index = _index_of_chunks(paid, other, "Ekby köper tjänster av konsulter.")
+    for question in (
+        "Hur mycket har Ekby betalat sammanlagt för att köpa ut chefer sedan 2019?",
+        # "enligt interpellationen" names the source, not what was paid for.
+        "Hur mycket har utköpen av chefer kostat Ekby sammanlagt enligt interpellationen?",
+    ):
+        terms = _index_terms(question, index)
+        assert not missing_figure(question, [_passage(paid)], terms, index), question
+        assert missing_figure(question, [_passage(other)], terms, index), question
+
+
+def test_a_company_named_after_its_town_and_a_party_by_its_letters_are_names() -> None:
+    from assistant.answer_kinds import _ASKS_NAME, _ASKS_PERSON, _same_name, missing_name
+
+    # "Ekbyhem" is a company of Ekby, not Ekby; "Ekbys" is Ekby.
+    assert not _same_name("ekbyhem", "ekby")
+    assert _same_name("ekbys", "ekby") and _same_name("ekby", "ekby")
+    owned = "Ekby har två helägda bolag. Av ägardirektiven till Ekbyhem och Ekby energi framgår målen."
+    unnamed = "Ekby har två helägda bolag. Av ägardirektiven framgår målen."
+    signed = "Ordföranden i Ekby, Eva Ek (S), svarar på frågan om bolag."
+    unsigned = "Ordföranden i Ekby svarar på frågan om bolag."
+    index = _index_of_chunks(owned, signed)
+    question = "Vilka helägda bolag har Ekby?"
+    terms = _index_terms(question, index)
+    assert not missing_name(question, [_passage(owned)], terms, index)
+    assert missing_name(question, [_passage(unnamed)], terms, index)
+    # A party is asked for by name and named by its letters.
+    party = "Vilket parti tillhör ordföranden i Ekby?"
+    assert _ASKS_NAME.search(party) and _ASKS_NAME.search("Which party does the chair belong to?")
+    terms = _index_terms(party, index)
+    assert not missing_name(party, [_passage(signed)], terms, index)
+    assert missing_name(party, [_passage(unsigned)], terms, index)
+    # "Who runs the HR department?" asks for a person, as "who heads" does.
+    assert _ASKS_PERSON.search("Who runs the HR department in Ekby?")
+
+
+def test_nouns_that_end_like_verb_forms_and_verbs_nouns_are_words_of_their_own() -> None:
+    from assistant.evidence import _VERB_FORM, unknown_words
+
+    # "-ats" and "-at" end supines ("arbetat", "inrättats") and nouns ("förskoleplats", "resultat").
+    assert _VERB_FORM.search("arbetat") and _VERB_FORM.search("inrättats")
+    assert not _VERB_FORM.search("förskoleplats") and not _VERB_FORM.search("valresultat")
+    # A noun in -ing is theirs where they use its verb: "formuleringen" where they write "formuleras".
+    index = _index_of_chunks("Målen formuleras av nämnden.", "Barnen går i förskola.")
+    assert unknown_words("Hur lyder formuleringen av målen?", index) == []
+    assert unknown_words(
+        "Hur lyder omformuleringen av målen?", _index_of_chunks("Målen anges av nämnden.")
+    ) == ["omformuleringen"]
+
+
+def test_a_compound_coined_from_document_words_needs_a_passage_that_holds_a_part() -> None:
+    from assistant.evidence import unknown_words
+
+    index = _index_of_chunks(
+        "Förskolecheferna i Ekby möts.",
+        "Kontoret har en plats för besökare.",
+        "Ekby har nya rutiner för lön.",
+    )
+    question = "Hur söker man förskoleplats i Ekby?"
+    # Without passages, a compound of their words ("förskole-" + "plats") is theirs.
+    assert unknown_words(question, index) == []
+    # With passages, one must hold a part of it: one on wages holds neither.
+    assert unknown_words(question, index, passages=[_passage("Ekby har nya rutiner för lön.")]) == [
+        "förskoleplats"
+    ]
+    assert unknown_words(question, index, passages=[_passage("Förskolecheferna i Ekby möts.")]) == []
+
+
+def test_a_four_word_gloss_wins_over_its_first_three_and_assent_starts_a_followup() -> None:
+    from assistant.lexicon import Lexicon
+
+    lexicon = Lexicon(
+        [("räddningstjänstverksamhet", ["fire and rescue service"]), ("räddnings", ["fire and rescue"])]
+    )
+    assert [c.swedish for c in lexicon.concepts("who runs the fire and rescue service?")] == [
+        ("räddningstjänstverksamhet",)
+    ]
+    assert is_followup("ok and the work environment part?") and is_followup(
+        "Okej, och vad gäller för chefer?"
+    )
+    assert not is_followup("Okej, vad är en pulsmätning?")
+
+
+def test_a_swedish_word_the_documents_never_use_is_on_the_subject_of_their_synonym() -> None:
+    from assistant.assistant import AbstentionPolicy
+    from assistant.retrieval import Retrieval
+
+    site = "Säkerställ att hemsidan är uppdaterad. Svar: En ny hemsida lanserades i Västby i augusti."
+    index = _index_of_chunks(site, "Västby rekommenderas att se över rekryteringen.")
+    question = "Vad rekommenderade revisorerna Västby när det gäller webbplatsen?"
+    retrieval = Retrieval(
+        passages=(_passage(site, "Västby kommun"),),
+        language="sv",
+        search_text=question,
+        topics=(("webbplatsen", ("webbplatsen", "webbplats", "hemsida")),),
+        top_dense=0.9,
+        query_terms=tuple(_index_terms(question, index)),
+    )
+    reasons = AbstentionPolicy(check_unknown_words=False).reasons(question, "sv", retrieval, index)
+    assert reasons == []
+    # Without the topic list's synonym, the passage on "hemsida" is on no subject of the question.
+    from dataclasses import replace
+
+    bare = replace(retrieval, topics=())
+    assert AbstentionPolicy(check_unknown_words=False).reasons(question, "sv", bare, index)
