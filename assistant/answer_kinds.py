@@ -234,6 +234,7 @@ _FOOTNOTE_MARK = re.compile(r"(?<!\d)(?:19|20)\d\d\d(?!\d)|[a-zåäö]{3}\d(?!\d
 # the answer says when, not these words.
 _DATE_WORDS = (
     "datum tidpunkt dag månad år vecka exakt börja började börjar påbörjas påbörjades starta startade"
+    " daterad daterade daterat daterades"
 )
 _KIND_PREFIX = 6  # "interp" of "interpellationen", "revisi" of "revisionsrapporten"
 # "När planeras nästa utvärdering?" asks of another document than the one retrieved.
@@ -241,7 +242,7 @@ _ANOTHER_DOCUMENT = re.compile(
     r"\b(nästa|next|kommande|upcoming|nya?|new|another|follow-up|uppföljande|planera\w*|plan(?:s|ned)?)\b",
     re.IGNORECASE,
 )
-_ENGLISH_DATE_WORDS = frozenset("date exactly year month time day start started begin began".split())
+_ENGLISH_DATE_WORDS = frozenset("date dated exactly year month time day start started begin began".split())
 
 
 def missing_time(
@@ -270,6 +271,10 @@ def missing_time(
         question = question[condition.end() :]
     if not _ASKS_WHEN.search(question) or _WHO_DECIDES.match(question):
         return False
+    # A part that names only the time ("… och när är de daterade?") names its subject elsewhere.
+    date_words = set(index.analyzer.terms(_DATE_WORDS))
+    translations = [(e, s) for e, s in translations if e.lower() not in _ENGLISH_DATE_WORDS]
+    terms = [t for t in terms if t not in date_words]
     clause, terms, translations = _own_question(
         question, _ASKS_WHEN, terms, index, translations, expansions, back_reference=True
     )
@@ -278,9 +283,6 @@ def missing_time(
     municipalities = {w.lower() for p in passages for w in words(p.doc.municipality)}
     # ("Alingsås", "Askersunds": the place, not a thing the time is of.)
     things = [n.lower() for n in names if not {n.lower(), n.lower()[:-1]} & municipalities]
-    date_words = set(index.analyzer.terms(_DATE_WORDS))
-    translations = [(e, s) for e, s in translations if e.lower() not in _ENGLISH_DATE_WORDS]
-    terms = [t for t in terms if t not in date_words]
     if language == "en":
         units = set(index.analyzer.terms(UNITS)) | set(index.analyzer.terms(_DOCUMENT_WORDS))
         wanted = {t for t in topic_terms(terms, index, places, years) if t not in units and not t.isdigit()}

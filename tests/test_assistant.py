@@ -1514,3 +1514,18 @@ def test_a_swedish_word_the_documents_never_use_is_on_the_subject_of_their_synon
 
     bare = replace(retrieval, topics=())
     assert AbstentionPolicy(check_unknown_words=False).reasons(question, "sv", bare, index)
+
+
+def test_a_when_part_that_names_only_the_date_takes_its_subject_from_the_rest() -> None:
+    from assistant.answer_kinds import missing_time
+
+    dated = "Anvisningarna för uppföljning upprättades av ekonomichefen 2021-03-05."
+    undated = "Anvisningarna för uppföljning upprättades av ekonomichefen."
+    other = "Budgeten för nämnden daterades och antogs 2021-06-20."
+    index = _index_of_chunks(dated, other)
+    question = "Vem upprättade anvisningarna, och när är de daterade?"
+    terms = _index_terms(question, index)
+    assert not missing_time(question, [_passage(dated)], terms, index)
+    assert missing_time(question, [_passage(undated)], terms, index)
+    # The date of something else is no answer: the subject is "anvisningarna", not "daterade".
+    assert missing_time(question, [_passage(other)], terms, index)
