@@ -152,7 +152,11 @@ _META = (
     "fråg",
 )
 # "Jag förbereder ett svar om … – har Alingsås …?": the asker's own errand is not asked about.
-_PREAMBLE = re.compile(r"^[^–:?]*\b(?:jag|vi|mig|oss)\b[^–:?]*[–:]\s*", re.IGNORECASE)
+# So is a first sentence of the asker's: "Jag förbereder ett svar på interpellationen. Hur många …?"
+_PREAMBLE = re.compile(
+    r"^[^–:?]*\b(?:jag|vi|mig|oss)\b[^–:?]*[–:]\s*|^[^–:?.]*\b(?:jag|vi|mig|oss)\b[^–:?.]*\.\s+(?=[A-ZÅÄÖ])",
+    re.IGNORECASE,
+)
 # Supine, past and passive endings: a verb form the documents do not use says nothing of whether
 # they treat the subject (their subjects are nouns: "uppsägningstid", "friskvårdstimme").
 _VERB_FORM = re.compile(
@@ -161,7 +165,7 @@ _VERB_FORM = re.compile(
     r"(?<!kred)(?<!mer)(?<!favor)(?:it|its|at|ats|ade|ades|erar|satt)$"
 )
 _DROPPED_E = re.compile(r"(?<=[^aeiouyåäö])([rl])(?:et|en|ets|ens|na|arna|ar)$")
-_ING_NOUN = re.compile(r"ing(?:en|ar|arna)?$")
+_ING_NOUN = re.compile(r"(?:ing|tion)(?:en|ar|arna|er|erna)?$")
 _ING_STEM = 6
 _MIN_OOV = 10  # short unknown words are mostly verbs and spellings; long ones are the subject
 # Long words of talk, not of a subject: "vad är det egentligen …", "ungefär hur många".
@@ -199,7 +203,8 @@ def unknown_words(
         # linking s ("välfärdsaktör", where they write "Välfärdaktör").
         if stemmer().stemWord(word) in index.term_ids:
             continue
-        # A verb's noun in -ing where they use the verb: "formulering" where they write "formuleras".
+        # A verb's noun in -ing or -tion where they use the verb: "formulering" where they write
+        # "formuleras", "definition" where they write "definiera".
         if (
             (m := _ING_NOUN.search(word))
             and len(word) - len(m.group()) >= _ING_STEM
@@ -614,6 +619,8 @@ _DOC_WORDS = (
     r"(?:evaluation|audit|report|review|assessment|answer|reply|response|interpellation|survey"
     r"|kommunkompass\w*|granskning\w*|revisionsrapport\w*|rapport\w*|utvärdering\w*|svar\w*)"
 )
+# Parts of a document: "KPMG-tabellen" is named where KPMG is.
+_PART_WORDS = r"(?:tabell\w*|bilag\w*|table|appendix|fotnot\w*|footnote)"
 _DATED_ONCE = (
     r"(?:audit|review|reply|answer|response|interpellation|granskning\w*|revisionsrapport\w*|svar\w*)\b"
 )
@@ -657,6 +664,8 @@ def _in_surface(name: str, index: LexicalIndex) -> bool:
         or p + "s" in index.surface  # the genitive: "Lerums kommun" names Lerum
         or (len(p) >= _INFLECTED_NAME and index.uses_prefix(p))
         or ("-" in name and stemmer().stemWord(name.lower()) in index.term_ids)
+        # "KPMG-tabellen", "SKR-rapporten": the document's part, named by its source.
+        or ("-" in name and p == parts[-1] and re.fullmatch(f"{_DOC_WORDS}|{_PART_WORDS}", p))
         for p in parts
     )
 
@@ -667,7 +676,7 @@ _INFLECTED_NAME = 6
 def _has_name(text: str, name: str) -> bool:
     n = name.lower()
     first, _, rest = n.partition("-")
-    if first and re.fullmatch(_DOC_WORDS, rest):
+    if first and (re.fullmatch(_DOC_WORDS, rest) or re.fullmatch(_PART_WORDS, rest)):
         # "KPMG-rapporten" is the KPMG report: named where "KPMG" is. "HR-chef" is not named by
         # "HR" and "chef" apart.
         return _has_name(text, first)

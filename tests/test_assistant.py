@@ -1529,3 +1529,21 @@ def test_a_when_part_that_names_only_the_date_takes_its_subject_from_the_rest() 
     assert missing_time(question, [_passage(undated)], terms, index)
     # The date of something else is no answer: the subject is "anvisningarna", not "daterade".
     assert missing_time(question, [_passage(other)], terms, index)
+
+
+def test_the_askers_opening_sentence_a_noun_in_tion_and_a_sources_table_are_no_unknowns() -> None:
+    from assistant.evidence import _in_surface, missing_reply, unknown_words
+
+    index = _index_of_chunks(
+        "Kommundirektören ska definiera begreppet.", "KPMG granskar rekryteringen och tar referenser."
+    )
+    # "definition" is theirs where they write "definiera"; "förbereder" is the asker's errand.
+    assert unknown_words("Vem ska ta fram en definition av begreppet?", index) == []
+    question = "Jag förbereder ett svar på interpellationen om rekrytering. Hur många referenser ska tas?"
+    assert unknown_words(question, index) == []
+    assert unknown_words("Hur många referenser förbereder nämnden?", index) == ["förbereder"]
+    # Nor does that sentence ask for the reply to the interpellation.
+    assert not missing_reply(question, [_passage("Referenser ska tas enligt rutin.")])
+    assert missing_reply("Vad svarade ordföranden på interpellationen?", [_passage("Referenser ska tas.")])
+    # "KPMG-tabellen" is KPMG's table: named where KPMG is.
+    assert _in_surface("KPMG-tabellen", index) and not _in_surface("Lerum-tabellen", index)
