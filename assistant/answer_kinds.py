@@ -41,12 +41,24 @@ _AUXILIARIES = (
 # name. The class word is kept out of the subject the name must stand with.
 _ASKS_NAME = re.compile(
     r"\b(?:which|what|vilket|vilken|vilka)\s+(?:(?!" + _AUXILIARIES + r")[\w-]+\s+){0,2}?(?P<kind>"
-    r"compan(?:y|ies)|firms?|suppliers?|vendors?|software|consultan\w*|systems?|tools?|platforms?"
+    r"compan(?:y|ies)|firms?|suppliers?|vendors?|providers?|software|consultan\w*|systems?|tools?|platforms?"
     r"|municipalit(?:y|ies)|(?:trade )?unions?|organi[sz]ations?"
     r"|agenc(?:y|ies)|schools?|channels?|(?:web)?sites?|part(?:y|ies)|parti(?:et|er|erna)?"
     r"|\w*byrå(?:n|er|erna)?|skol(?:a|an|or|orna)|kanal(?:en|er|erna)?"
     r"|\w*företag(?:et|en)?|\w*leverantör\w*|\w*konsult\w*|\w*kommun(?:er|en|erna)?|\w*bolag\w*"
     r"|fackförbund\w*|fack(?:et|en)?|\w*system(?:et|en)?|verktyg\w*|plattform\w*)\b",
+    re.IGNORECASE,
+)
+# "Vad heter det nya intranätet?", "what is the new intranet called?": the name of a thing (a
+# person's name is `_ASKS_PERSON`'s).
+_ASKS_CALLED = re.compile(
+    # ("Vad heter det på engelska?" asks for a translation.)
+    r"\bvad heter (?:den |det |de )?(?:\w+ ){0,2}?(?!svenska|engelska)(?P<kind>[\w-]{4,})"
+    r"(?=\s+(?:som|i|på|för|från)\b|\s*\?|$)"
+    r"|\bwhat(?:'s| is| was) (?:the )?name of (?:the |its |their )?(?:\w+ ){0,2}?(?P<kind_en>[\w-]{4,})"
+    r"(?=\s+(?:for|of|in|at|that|which|used|from)\b|\s*\?|$)"
+    r"|\bwhat (?:is|was|are) (?:the |its |their )?(?:\w+ ){0,2}?(?P<kind_en2>[\w-]{4,}) called\b"
+    r"(?!\s+in\s+(?:english|swedish))",
     re.IGNORECASE,
 )
 # A Swedish party, by its letters or its name.
@@ -87,14 +99,18 @@ def missing_name(
     often introduced in other words ("goda exempel" for "förebilder").
     """
     m = _ASKS_NAME.search(question)
+    called = _ASKS_CALLED.search(question) if not _ASKS_PERSON.search(question) else None
     _, names = specifics(question)
-    if not m or alternatives(question, names):  # "Alingsås or Askersund?" names its own answers
+    if not (m or called) or alternatives(question, names):  # "Alingsås or Askersund?" names its own answers
         return False
-    wanted = _subject_terms(question, terms, index, translations) - set(index.analyzer.terms(m.group("kind")))
+    kind = m.group("kind") if m else next(g for g in called.groups() if g)
+    wanted = _subject_terms(question, terms, index, translations)
+    # The class word is left out, unless it is all the subject there is ("vad heter intranätet?").
+    wanted = wanted - set(index.analyzer.terms(kind)) or (wanted if called and not m else set())
     if not wanted:
         return False
     own = [n.lower() for n in names]
-    party = m.group("kind").lower().startswith("part")
+    party = kind.lower().startswith("part")
 
     def another_name(sentence: str, following: str) -> bool:
         if party:  # "Sebastian Aronsson (S)": a party is named by its letters

@@ -165,8 +165,8 @@ _VERB_FORM = re.compile(
     r"(?<!kred)(?<!mer)(?<!favor)(?:it|its|at|ats|ade|ades|erar|satt)$"
 )
 _DROPPED_E = re.compile(r"(?<=[^aeiouyåäö])([rl])(?:et|en|ets|ens|na|arna|ar)$")
-_ING_NOUN = re.compile(r"(?:ing|tion)(?:en|ar|arna|er|erna)?$")
-_ING_STEM = 6
+_VERB_NOUN = re.compile(r"(?:ing|tion)(?:en|ar|arna|er|erna)?$")
+_VERB_NOUN_STEM = 6
 _MIN_OOV = 10  # short unknown words are mostly verbs and spellings; long ones are the subject
 # Long words of talk, not of a subject: "vad är det egentligen …", "ungefär hur många".
 _TALK = frozenset(
@@ -206,8 +206,8 @@ def unknown_words(
         # A verb's noun in -ing or -tion where they use the verb: "formulering" where they write
         # "formuleras", "definition" where they write "definiera".
         if (
-            (m := _ING_NOUN.search(word))
-            and len(word) - len(m.group()) >= _ING_STEM
+            (m := _VERB_NOUN.search(word))
+            and len(word) - len(m.group()) >= _VERB_NOUN_STEM
             and index.uses_prefix(word[: m.start()])
         ):
             continue
@@ -621,6 +621,13 @@ _DOC_WORDS = (
 )
 # Parts of a document: "KPMG-tabellen" is named where KPMG is.
 _PART_WORDS = r"(?:tabell\w*|bilag\w*|table|appendix|fotnot\w*|footnote)"
+
+
+def _document_word(word: str) -> bool:
+    """A word for a document or a part of one, which a name before a hyphen is the source of."""
+    return bool(re.fullmatch(f"{_DOC_WORDS}|{_PART_WORDS}", word))
+
+
 _DATED_ONCE = (
     r"(?:audit|review|reply|answer|response|interpellation|granskning\w*|revisionsrapport\w*|svar\w*)\b"
 )
@@ -665,7 +672,7 @@ def _in_surface(name: str, index: LexicalIndex) -> bool:
         or (len(p) >= _INFLECTED_NAME and index.uses_prefix(p))
         or ("-" in name and stemmer().stemWord(name.lower()) in index.term_ids)
         # "KPMG-tabellen", "SKR-rapporten": the document's part, named by its source.
-        or ("-" in name and p == parts[-1] and re.fullmatch(f"{_DOC_WORDS}|{_PART_WORDS}", p))
+        or ("-" in name and p == parts[-1] and _document_word(p))
         for p in parts
     )
 
@@ -676,7 +683,7 @@ _INFLECTED_NAME = 6
 def _has_name(text: str, name: str) -> bool:
     n = name.lower()
     first, _, rest = n.partition("-")
-    if first and (re.fullmatch(_DOC_WORDS, rest) or re.fullmatch(_PART_WORDS, rest)):
+    if first and _document_word(rest):
         # "KPMG-rapporten" is the KPMG report: named where "KPMG" is. "HR-chef" is not named by
         # "HR" and "chef" apart.
         return _has_name(text, first)

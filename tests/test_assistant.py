@@ -1547,3 +1547,19 @@ def test_the_askers_opening_sentence_a_noun_in_tion_and_a_sources_table_are_no_u
     assert missing_reply("Vad svarade ordföranden på interpellationen?", [_passage("Referenser ska tas.")])
     # "KPMG-tabellen" is KPMG's table: named where KPMG is.
     assert _in_surface("KPMG-tabellen", index) and not _in_surface("Lerum-tabellen", index)
+
+
+def test_a_question_for_what_a_thing_is_called_needs_a_name_where_the_passages_speak_of_it() -> None:
+    from assistant.answer_kinds import _ASKS_CALLED, missing_name
+
+    assert _ASKS_CALLED.search("What is the new intranet called?")
+    assert not _ASKS_CALLED.search("Vad heter det på engelska?")
+    named = "Ekby har ett nytt intranät. Det heter Insidan och nås av alla medarbetare."
+    unnamed = "Ekby har ett nytt intranät. Det ger goda förutsättningar att dela information."
+    index = _index_of_chunks(named, "Ekby har många samarbeten.")
+    question = "Vad heter Ekbys nya intranät?"
+    terms = _index_terms(question, index)
+    assert not missing_name(question, [_passage(named)], terms, index)
+    assert missing_name(question, [_passage(unnamed)], terms, index)
+    # A person's name is asked for by `missing_person`, not here.
+    assert not missing_name("Vad heter kommundirektören i Ekby?", [_passage(unnamed)], terms, index)
