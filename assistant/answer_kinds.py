@@ -17,6 +17,7 @@ from .evidence import (
     _DOCUMENT_SUBJECT,
     _DOCUMENT_WORDS,
     _REPLY_TEXT,
+    PARTIES,
     UNITS,
     _figure_subject,
     _has_name,
@@ -62,10 +63,7 @@ _ASKS_CALLED = re.compile(
     re.IGNORECASE,
 )
 # A Swedish party, by its letters or its name.
-_PARTY = re.compile(
-    r"\((?:S|M|C|L|KD|V|MP|SD)\)|\b(?:Socialdemokraterna|Moderaterna|Centerpartiet|Liberalerna"
-    r"|Kristdemokraterna|Vänsterpartiet|Miljöpartiet|Sverigedemokraterna)\b"
-)
+_PARTY = re.compile(r"\((?:" + "|".join(PARTIES) + r")\)|\b(?i:" + "|".join(PARTIES.values()) + r")\b")
 # A capitalised word inside a sentence, or an acronym: Swedish capitalises names only.
 _PROPER = re.compile(r"(?<![\w-])([A-ZÅÄÖ][\wåäöéÅÄÖ-]{2,}|[A-ZÅÄÖ]{2,}\w*)")
 # "HR-avdelningen", "KS", "HR" abbreviate bodies and terms; they name no company or place.

@@ -133,6 +133,31 @@ def specifics(question: str) -> tuple[list[str], list[str]]:
     return years, names
 
 
+# Swedish parties: their letters, and their names in Swedish and English.
+PARTIES = {
+    "S": r"social ?demokrat\w*|social democrats?",
+    "M": r"moderat(?:erna|er)?|moderates?",
+    "C": r"centerpartiet|cent(?:re|er) party",
+    "L": r"liberalerna|liberals?",
+    "KD": r"kristdemokrat\w*|christian democrats?",
+    "V": r"vänsterpartiet|left party",
+    "MP": r"miljöpartiet|green party",
+    "SD": r"sverigedemokrat\w*|sweden democrats?",
+}
+
+
+def party_names(question: str, passages: Sequence[Passage]) -> list[str]:
+    """The words of the parties a question names that the passages name by their letters."""
+    held = " ".join(f"{p.doc.author} {p.chunk.text}" for p in passages)
+    return [
+        w
+        for letters, pattern in PARTIES.items()
+        if f"({letters})" in held
+        for m in re.finditer(rf"\b(?:{pattern})\b", question, re.IGNORECASE)
+        for w in m.group().split()
+    ]
+
+
 # Words about the documents themselves ("avsnitt", "fotnoten") rather than about their subject.
 _META = (
     "avsnitt",
@@ -388,6 +413,9 @@ def missing_specifics(
     name's Swedish forms ("gothenburg" -> "göteborg"); a name stands where any of them does.
     """
     years, names = specifics(question)
+    # "the Social Democrat councillor": a party the documents name by its letters ("(S)").
+    parties = {w.lower() for w in party_names(question, passages)}
+    names = [n for n in names if n.lower() not in parties]
     if not (years or names) or not passages:
         return []
     aliases = aliases or {}

@@ -1563,3 +1563,17 @@ def test_a_question_for_what_a_thing_is_called_needs_a_name_where_the_passages_s
     assert missing_name(question, [_passage(unnamed)], terms, index)
     # A person's name is asked for by `missing_person`, not here.
     assert not missing_name("Vad heter kommundirektören i Ekby?", [_passage(unnamed)], terms, index)
+
+
+def test_a_party_named_in_words_is_held_where_the_documents_give_its_letters() -> None:
+    from assistant.evidence import missing_specifics, party_names
+
+    signed = _passage("Mina frågor till ordföranden är följande. Eva Ek (S)")
+    unsigned = _passage("Mina frågor till ordföranden är följande. Eva Ek")
+    question = "What did the Social Democrat councillor ask the chair in Ekby?"
+    assert party_names(question, [signed]) == ["Social", "Democrat"]
+    assert party_names(question, [unsigned]) == []
+    index = _index_of_chunks(signed.chunk.text)
+    terms = _index_terms(question, index)
+    assert not any("Social" in p for p in missing_specifics(question, [signed], index, terms))
+    assert any("Social" in p for p in missing_specifics(question, [unsigned], index, terms))
