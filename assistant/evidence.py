@@ -830,6 +830,13 @@ def _figure_by(
     every = kind in ("share", "money", "duration") and not translated
     synonyms = {t: set(ts) for ts in translated_terms for t in ts}
     bodies = {t for t in index.analyzer.terms(question) if _BODY.fullmatch(t)}
+    # An English question's committee or department is in its translations ("social services"
+    # -> "socialförvaltningen", "socialtjänsten"): a figure for it names one of its sector's.
+    sectors = [
+        {t[:_SECTOR] for t in group if _BODY.fullmatch(t)}
+        for group in translated_terms
+        if any(_BODY.fullmatch(t) for t in group)
+    ]
     # "bland cheferna", "among managers": the figure is of that group, not of everyone.
     groups = _group_terms(question, index, translations)
     for p in passages[:3]:
@@ -847,6 +854,10 @@ def _figure_by(
         pieces = split_sentences(p.chunk.text)
         if len(_TABLE_ROW.findall(p.chunk.text)) >= 2:
             pieces.append(p.chunk.text)  # a table's rows are about its title ("Sjukfrånvaro 2019–2020")
+        for sector in sectors:
+            pieces = [
+                pc for pc in pieces if any(t.startswith(tuple(sector)) for t in index.analyzer.terms(pc))
+            ]
         if bodies:
             # "Personalomsättningen inom socialnämnden": the municipality's total is no figure
             # for one committee.
@@ -992,6 +1003,7 @@ def _group_terms(
 
 # A named committee, department or unit ("socialnämnden", "Lön och bemanningsenheten").
 _BODY = re.compile(r"[\wåäö-]{3,}(?:nämnd|förvaltning|avdelning|enhet|styrels)")
+_SECTOR = 6  # "social" of "socialnämnden", "socialförvaltningen"
 
 
 def _held(found: set[str], terms: set[str]) -> set[str]:

@@ -1577,3 +1577,22 @@ def test_a_party_named_in_words_is_held_where_the_documents_give_its_letters() -
     terms = _index_terms(question, index)
     assert not any("Social" in p for p in missing_specifics(question, [signed], index, terms))
     assert any("Social" in p for p in missing_specifics(question, [unsigned], index, terms))
+
+
+def test_an_english_figure_for_a_committee_needs_one_given_for_its_sector() -> None:
+    from assistant.evidence import missing_figure
+
+    whole = "Personalomsättningen i Ekby var 7,2 procent 2020."
+    social = "Personalomsättningen inom socialnämnden var 9,1 procent 2020."
+    index = _index_of_chunks(whole, social, "Socialförvaltningen har många medarbetare.")
+    question = "What was the staff turnover rate in the social services committee in 2020?"
+    translations = [
+        ("staff turnover", ("personalomsättningen",)),
+        ("social services", ("socialförvaltningen",)),
+    ]
+    terms = [t for _, swedish in translations for t in index.word_terms(swedish)]
+    # The municipality's figure is not the committee's; the social committee's is its sector's.
+    assert missing_figure(question, [_passage(whole)], terms, index, translations)
+    assert not missing_figure(question, [_passage(social)], terms, index, translations)
+    plain = "What was the staff turnover rate in Ekby in 2020?"
+    assert not missing_figure(plain, [_passage(whole)], terms[:1], index, translations[:1])
