@@ -1373,9 +1373,9 @@ def missing_reply(question: str, passages: Sequence[Passage]) -> bool:
     # write, not one asked about.
     question = _PREAMBLE.sub("", question)
     petition = _PETITION.search(question)
-    if not (petition and _ASKS_REPLY.search(question)) or _REPLY_AND_PETITION.search(question):
+    kind = petition.group(1).lower()[:6] if petition else _petition_by_author(question, passages)
+    if not (kind and _ASKS_REPLY.search(question)) or _REPLY_AND_PETITION.search(question):
         return False
-    kind = petition.group(1).lower()[:6]  # "interp" / "motion"
     for p in passages:
         head = f"{p.doc.title} {p.doc.doc_type}"
         if _REPLY_TEXT.search(head) and kind in head.lower():
@@ -1383,6 +1383,22 @@ def missing_reply(question: str, passages: Sequence[Passage]) -> bool:
         if kind in p.chunk.text.lower() and _REPLY_TEXT.search(p.chunk.text):
             return False
     return True
+
+
+def _petition_by_author(question: str, passages: Sequence[Passage]) -> str:
+    """ "interp" when the question asks about the questions of a retrieved interpellation's
+    author ("Vad svarade ordföranden på Sebastian Aronssons frågor?"), else ""."""
+    if not _QUESTIONS.search(question):
+        return ""
+    for p in passages:
+        kind = _PETITION.search(p.doc.doc_type)
+        names = re.findall(r"[A-ZÅÄÖ][a-zåäöé]{3,}", p.doc.author)
+        if kind and any(re.search(rf"\b{re.escape(n)}", question) for n in names):
+            return kind.group(1).lower()[:6]
+    return ""
+
+
+_QUESTIONS = re.compile(r"\b(?:frågor(?:na)?|questions)\b", re.IGNORECASE)
 
 
 # "What did the pulse survey show?": a question for the results of something that happened.

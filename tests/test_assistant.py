@@ -504,6 +504,13 @@ def test_the_answer_to_an_interpellation_needs_the_reply_itself(small_town: Sett
     assert not missing_reply(
         "Jag ska förbereda svaret på interpellationen om introduktion – vad frågar den om?", r.passages
     )
+    # The interpellation may be named by its author: "Eva Ekströms frågor".
+    petition = replace(
+        r.passages[0], doc=replace(r.passages[0].doc, doc_type="interpellation", author="Eva Ekström (S)")
+    )
+    assert missing_reply("Vad svarade ordföranden på Eva Ekströms frågor om introduktion?", [petition])
+    assert not missing_reply("Vad svarade ordföranden på frågorna om introduktion?", [petition])
+    assert not missing_reply("Vad svarade ordföranden på Eva Ekströms frågor om introduktion?", [reply])
 
 
 def test_a_possessive_is_no_word_of_its_own() -> None:
