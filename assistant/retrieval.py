@@ -49,13 +49,20 @@ _EN_HINTS = frozenset(
         "these those with from by on at an a"
     ).split()
 )
-_FOLLOWUP = re.compile(
+# A question that opens as a continuation ("And how does that compare …?") follows on, however
+# long; a short one that points back ("When was it submitted?") does too.
+_CONTINUES = re.compile(
     # ("ok, and …", "jaha, och …": a word of assent may come first.)
     r"^(?:(?:ok|okay|okej|right|alright|so|jaha|jaså|aha|så)\b[,.!]?\s*)?"
-    r"(and|also|what about|how about|och|men|samt|vad (svarade|sa|säger|gör)|hur (svarade|gör))\b"
-    r"|\b(it|they|them|their|this|that|those|these|det|den|dem|deras|dess|detta|dessa|där|då|de)\b",
+    r"(and|also|what about|how about|och|men|samt|vad (svarade|sa|säger|gör)|hur (svarade|gör))\b",
     re.IGNORECASE,
 )
+_POINTS_BACK = re.compile(
+    r"\b(it|they|them|their|this|that|those|these|det|den|dem|deras|dess|detta|dessa|där|då|de)\b",
+    re.IGNORECASE,
+)
+_SHORT_FOLLOWUP = 12  # words
+_LONG_FOLLOWUP = 25
 
 
 def detect_language(text: str) -> str:
@@ -131,9 +138,14 @@ class Retriever:
 
     def search_text(self, question: str, history: tuple[Turn, ...] = ()) -> str:
         """A follow-up ("and what did they recommend?") is searched together with the last question."""
-        if history and is_followup(question):
-            return f"{history[-1].question} {question}"
-        return question
+        if not (history and is_followup(question)):
+            return question
+        # The last question may follow on too ("What scored best in it?"): its subject is in
+        # the one before it.
+        asked = [history[-1].question]
+        if len(history) > 1 and is_followup(asked[0]):
+            asked.insert(0, history[-2].question)
+        return " ".join([*asked, question])
 
     def retrieve(
         self, question: str, k: int = 5, filters: Filters | None = None, history: tuple[Turn, ...] = ()
@@ -335,8 +347,10 @@ _ANSWER_DEPTH = 5
 
 
 def is_followup(question: str) -> bool:
-    words = question.split()
-    return len(words) <= 12 and bool(_FOLLOWUP.search(question))
+    n = len(question.split())
+    return (n <= _LONG_FOLLOWUP and bool(_CONTINUES.search(question))) or (
+        n <= _SHORT_FOLLOWUP and bool(_POINTS_BACK.search(question))
+    )
 
 
 def docs_of(passages: tuple[Passage, ...] | list[Passage]) -> dict[str, DocumentMeta]:

@@ -1603,3 +1603,29 @@ def test_an_english_figure_for_a_committee_needs_one_given_for_its_sector() -> N
     assert not missing_figure(question, [_passage(social)], terms, index, translations)
     plain = "What was the staff turnover rate in Ekby in 2020?"
     assert not missing_figure(plain, [_passage(whole)], terms[:1], index, translations[:1])
+
+
+def test_a_followup_may_be_long_when_it_opens_as_one_and_chains_back_to_its_subject(
+    small_town: Settings,
+) -> None:
+    long = "And how does that compare with other municipalities that did the evaluation for the first time?"
+    assert is_followup(long)
+    # A long question that only points back is a question of its own.
+    assert not is_followup(
+        "How does that score compare with other municipalities that did the evaluation for the first time?"
+    )
+    retriever = make_assistant(small_town).retriever
+    history = (
+        Turn("När gjordes den senaste medarbetarenkäten i Ekby?", "2019."),
+        Turn("Vad fick högst värden i den?", "Stöd och arbetsmiljö."),
+    )
+    # The last question follows on too: the subject is in the one before it.
+    assert retriever.search_text("Och vad fick lägst?", history) == (
+        "När gjordes den senaste medarbetarenkäten i Ekby? Vad fick högst värden i den? Och vad fick lägst?"
+    )
+    assert retriever.search_text("Och vad fick lägst?", history[:1]) == (
+        "När gjordes den senaste medarbetarenkäten i Ekby? Och vad fick lägst?"
+    )
+    assert retriever.search_text("Vad är en pulsmätning i Ekbys arbetsmiljöarbete?", history) == (
+        "Vad är en pulsmätning i Ekbys arbetsmiljöarbete?"
+    )
