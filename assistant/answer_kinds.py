@@ -174,9 +174,10 @@ _ASKS_PERSON = re.compile(
     r"\bvad heter (?:\w+ ){0,2}[\w-]*(?:chef|direktör|ordförande|strateg|partner|samordnare|ansvarig)\w*\b"
     r"|\bnames? of (?:the )?(?:current |[\w'’]+ )?(?:[\w-]+ )?[\w-]*"
     r"(?:director|chair\w*|head|manager|strategist|partner|executive|officer|coordinator|secretary)s?\b"
-    r"|\bwho (?:chairs|heads|leads|runs|manages)\b"
+    r"|\bwho (?:chairs|heads|leads|runs|manages|chaired|headed|led|ran|managed)\b"
     r"|\bwho is (?:the )?(?:current )?(?:[\w-]+ )?[\w-]*(?:director|chair\w*|head|manager)\b"
-    r"|\bvem är (?:\w+ )?[\w-]*(?:chef|direktör|ordförande)\w*\b",
+    r"|\bvem är (?:\w+ )?[\w-]*(?:chef|direktör|ordförande)\w*\b"
+    r"|\bvem (?:leder|ledde)\b",
     re.IGNORECASE,
 )
 # First and last name: "Ulrika Elming", "Sebastian Aronsson (S)".
@@ -286,7 +287,9 @@ def missing_time(
     if not _ASKS_WHEN.search(question) or _WHO_DECIDES.match(question):
         return False
     # A part that names only the time ("… och när är de daterade?") names its subject elsewhere.
+    # Nor is the place ("Askersunds hemsida …", first in the question) what the time is of.
     date_words = set(index.analyzer.terms(_DATE_WORDS))
+    date_words |= {t for p in passages for t in index.analyzer.terms(p.doc.municipality)}
     translations = [(e, s) for e, s in translations if e.lower() not in _ENGLISH_DATE_WORDS]
     terms = [t for t in terms if t not in date_words]
     clause, terms, translations = _own_question(

@@ -23,6 +23,8 @@ _NOT_NAMES = frozenset(
         "sek",
         "eur",
         "usd",
+        # assent: "OK, so what made them drop it?"
+        "ok",
         "what",
         "which",
         "when",
@@ -192,6 +194,7 @@ _VERB_FORM = re.compile(
 _DROPPED_E = re.compile(r"(?<=[^aeiouyåäö])([rl])(?:et|en|ets|ens|na|arna|ar)$")
 _VERB_NOUN = re.compile(r"(?:ing|tion)(?:en|ar|arna|er|erna)?$")
 _VERB_NOUN_STEM = 6
+_INNER_PART = 9  # letters of a word found inside a compound of theirs: shorter ones are in many
 _MIN_OOV = 10  # short unknown words are mostly verbs and spellings; long ones are the subject
 # Long words of talk, not of a subject: "vad är det egentligen …", "ungefär hur många".
 _TALK = frozenset(
@@ -238,6 +241,9 @@ def unknown_words(
             continue
         # The head of a compound of theirs: "diagrammet" where they write "Spindeldiagrammet".
         if index.uses_suffix(word):
+            continue
+        # A middle part of one: "anteckningarna" where they write "personalanteckningssystemet".
+        if len(stem := stemmer().stemWord(word)) >= _INNER_PART and index.uses_inner(stem):
             continue
         # A noun in -er or -el drops its e when inflected: "belastningsregistret" is theirs where
         # they write "belastningsregister".
@@ -323,7 +329,13 @@ def uses(word: str, index: LexicalIndex, *, asker_compounds: bool = False) -> bo
     parts = index.analyzer.split(word)
     if len(parts) > 1 and all(p in index.surface for p in parts):
         return True
-    return asker_compounds and bool(_known_compound(word, index) or _inflected_head(word, index))
+    # The asker's word may be a middle part of a compound of theirs ("anteckningarna" in
+    # "personalanteckningssystemet").
+    return asker_compounds and bool(
+        _known_compound(word, index)
+        or _inflected_head(word, index)
+        or (len(stem) >= _INNER_PART and index.uses_inner(stem))
+    )
 
 
 _SIBLING_PREFIX = 7  # letters a compound shares with a document word to be of its family
@@ -1054,6 +1066,8 @@ UNITS = (
     " steg ökade ökat minskade minskat sjönk"
     # nor when it is counted from ("sedan 2019")
     " sedan"
+    # nor the asker's doing-verbs ("hur många jobbar där", "hemsidan gjordes om")
+    " jobbar jobba jobbat gjordes gjorde gjort där"
 )
 _SUBJECT_TERMS = 2
 

@@ -332,6 +332,14 @@ class LexicalIndex:
         i = bisect_left(ends, key)
         return i < len(ends) and ends[i].startswith(key)
 
+    def uses_inner(self, part: str) -> bool:
+        """Whether a word of the documents holds `part` anywhere (a compound's middle part:
+        "anteckning" in "personalanteckningssystemet"): one search of all words joined."""
+        joined = self.__dict__.get("_joined_surface")
+        if joined is None:
+            joined = self.__dict__["_joined_surface"] = "\n".join(sorted(self.surface))
+        return part in joined
+
     def uses_phrase(self, stems: Sequence[str]) -> bool:
         """Whether a chunk holds words beginning with these stems, one after the other."""
         pattern = re.compile(r"\b" + r"\w*[\s-]+".join(map(re.escape, stems)), re.IGNORECASE)

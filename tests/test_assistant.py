@@ -1629,3 +1629,31 @@ def test_a_followup_may_be_long_when_it_opens_as_one_and_chains_back_to_its_subj
     assert retriever.search_text("Vad är en pulsmätning i Ekbys arbetsmiljöarbete?", history) == (
         "Vad är en pulsmätning i Ekbys arbetsmiljöarbete?"
     )
+
+
+def test_assent_a_middle_part_and_the_askers_doing_words_are_no_subjects() -> None:
+    from assistant.answer_kinds import _ASKS_PERSON, missing_time
+    from assistant.evidence import missing_figure, specifics, unknown_words
+
+    # "OK, so …" is assent, not a name.
+    assert specifics("Fine. OK, so what made them drop it?")[1] == []
+    # A word found inside a compound of theirs is theirs: "anteckningarna" in
+    # "personalanteckningssystemet".
+    index = _index_of_chunks("Samtalet dokumenteras i personalanteckningssystemet Novi.")
+    assert unknown_words("Var hamnar anteckningarna efter samtalet?", index) == []
+    assert unknown_words("Var hamnar kvitteringarna efter samtalet?", index) == ["kvitteringarna"]
+    # "hur många jobbar där" counts people in what the question named before.
+    staffed = "HR-enheten består av tre HR-strateger och elva HR-partners."
+    index = _index_of_chunks(staffed, "Enheten har också en chef som jobbar där.")
+    question = "Hur är HR-enheten uppbyggd, och hur många jobbar där?"
+    assert not missing_figure(question, [_passage(staffed)], _index_terms(question, index), index)
+    # The place first in a question ("Västbys hemsida …") is not what its time is of.
+    launched = "Ny hemsida för kommunen lanserades 31 augusti 2023."
+    index = _index_of_chunks(launched, "Västby gjordes om till en kommun.")
+    question = "Västbys hemsida gjordes om – vilket datum gick den nya live?"
+    assert not missing_time(
+        question, [_passage(launched, "Västby kommun")], _index_terms(question, index), index
+    )
+    # "Vem leder …" and "who led …" ask for a person.
+    assert _ASKS_PERSON.search("Vem leder arbetet med den nya policyn?")
+    assert _ASKS_PERSON.search("Who led the audit team?")
