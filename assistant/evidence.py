@@ -229,7 +229,7 @@ def unknown_words(
             continue
         # Another form of a word they use: "effektivare" for "effektiv"; or one spelt without a
         # linking s ("välfärdsaktör", where they write "Välfärdaktör").
-        if stemmer().stemWord(word) in index.term_ids:
+        if (stem := stemmer().stemWord(word)) in index.term_ids:
             continue
         # A verb's noun in -ing or -tion where they use the verb: "formulering" where they write
         # "formuleras", "definition" where they write "definiera".
@@ -243,7 +243,7 @@ def unknown_words(
         if index.uses_suffix(word):
             continue
         # A middle part of one: "anteckningarna" where they write "personalanteckningssystemet".
-        if len(stem := stemmer().stemWord(word)) >= _INNER_PART and index.uses_inner(stem):
+        if len(stem) >= _INNER_PART and index.uses_inner(stem):
             continue
         # A noun in -er or -el drops its e when inflected: "belastningsregistret" is theirs where
         # they write "belastningsregister".
@@ -845,9 +845,7 @@ def _figure_by(
     # An English question's committee or department is in its translations ("social services"
     # -> "socialförvaltningen", "socialtjänsten"): a figure for it names one of its sector's.
     sectors = [
-        {t[:_SECTOR] for t in group if _BODY.fullmatch(t)}
-        for group in translated_terms
-        if any(_BODY.fullmatch(t) for t in group)
+        s for s in (tuple({t[:_SECTOR] for t in g if _BODY.fullmatch(t)}) for g in translated_terms) if s
     ]
     # "bland cheferna", "among managers": the figure is of that group, not of everyone.
     groups = _group_terms(question, index, translations)
@@ -867,9 +865,7 @@ def _figure_by(
         if len(_TABLE_ROW.findall(p.chunk.text)) >= 2:
             pieces.append(p.chunk.text)  # a table's rows are about its title ("Sjukfrånvaro 2019–2020")
         for sector in sectors:
-            pieces = [
-                pc for pc in pieces if any(t.startswith(tuple(sector)) for t in index.analyzer.terms(pc))
-            ]
+            pieces = [pc for pc in pieces if any(t.startswith(sector) for t in index.analyzer.terms(pc))]
         if bodies:
             # "Personalomsättningen inom socialnämnden": the municipality's total is no figure
             # for one committee.

@@ -1404,10 +1404,6 @@ def _passage(text: str, municipality: str = "Ekby kommun"):
     return Passage(Chunk("a", 0, text), DocumentMeta("a", "Rapport", municipality, "rapport", "2023"), 1.0)
 
 
-def _index_terms(question: str, index) -> list[str]:
-    return [t for t in index.analyzer.terms(question) if t in index.term_ids]
-
-
 def test_a_particle_verb_is_its_noun_and_a_figure_counted_since_a_year_is_of_its_subject() -> None:
     from assistant.evidence import _holds, missing_figure
 
@@ -1422,7 +1418,7 @@ def test_a_particle_verb_is_its_noun_and_a_figure_counted_since_a_year_is_of_its
         # "enligt interpellationen" names the source, not what was paid for.
         "Hur mycket har utköpen av chefer kostat Ekby sammanlagt enligt interpellationen?",
     ):
-        terms = _index_terms(question, index)
+        terms = index.query_terms(question)
         assert not missing_figure(question, [_passage(paid)], terms, index), question
         assert missing_figure(question, [_passage(other)], terms, index), question
 
@@ -1439,13 +1435,13 @@ def test_a_company_named_after_its_town_and_a_party_by_its_letters_are_names() -
     unsigned = "Ordföranden i Ekby svarar på frågan om bolag."
     index = _index_of_chunks(owned, signed)
     question = "Vilka helägda bolag har Ekby?"
-    terms = _index_terms(question, index)
+    terms = index.query_terms(question)
     assert not missing_name(question, [_passage(owned)], terms, index)
     assert missing_name(question, [_passage(unnamed)], terms, index)
     # A party is asked for by name and named by its letters.
     party = "Vilket parti tillhör ordföranden i Ekby?"
     assert _ASKS_NAME.search(party) and _ASKS_NAME.search("Which party does the chair belong to?")
-    terms = _index_terms(party, index)
+    terms = index.query_terms(party)
     assert not missing_name(party, [_passage(signed)], terms, index)
     assert missing_name(party, [_passage(unsigned)], terms, index)
     # "Who runs the HR department?" asks for a person, as "who heads" does.
@@ -1512,7 +1508,7 @@ def test_a_swedish_word_the_documents_never_use_is_on_the_subject_of_their_synon
         search_text=question,
         topics=(("webbplatsen", ("webbplatsen", "webbplats", "hemsida")),),
         top_dense=0.9,
-        query_terms=tuple(_index_terms(question, index)),
+        query_terms=tuple(index.query_terms(question)),
     )
     reasons = AbstentionPolicy(check_unknown_words=False).reasons(question, "sv", retrieval, index)
     assert reasons == []
@@ -1531,7 +1527,7 @@ def test_a_when_part_that_names_only_the_date_takes_its_subject_from_the_rest() 
     other = "Budgeten för nämnden daterades och antogs 2021-06-20."
     index = _index_of_chunks(dated, other)
     question = "Vem upprättade anvisningarna, och när är de daterade?"
-    terms = _index_terms(question, index)
+    terms = index.query_terms(question)
     assert not missing_time(question, [_passage(dated)], terms, index)
     assert missing_time(question, [_passage(undated)], terms, index)
     # The date of something else is no answer: the subject is "anvisningarna", not "daterade".
@@ -1565,7 +1561,7 @@ def test_a_question_for_what_a_thing_is_called_needs_a_name_where_the_passages_s
     unnamed = "Ekby har ett nytt intranät. Det ger goda förutsättningar att dela information."
     index = _index_of_chunks(named, "Ekby har många samarbeten.")
     question = "Vad heter Ekbys nya intranät?"
-    terms = _index_terms(question, index)
+    terms = index.query_terms(question)
     assert not missing_name(question, [_passage(named)], terms, index)
     assert missing_name(question, [_passage(unnamed)], terms, index)
     # A person's name is asked for by `missing_person`, not here.
@@ -1581,7 +1577,7 @@ def test_a_party_named_in_words_is_held_where_the_documents_give_its_letters() -
     assert party_names(question, [signed]) == ["Social", "Democrat"]
     assert party_names(question, [unsigned]) == []
     index = _index_of_chunks(signed.chunk.text)
-    terms = _index_terms(question, index)
+    terms = index.query_terms(question)
     assert not any("Social" in p for p in missing_specifics(question, [signed], index, terms))
     assert any("Social" in p for p in missing_specifics(question, [unsigned], index, terms))
 
@@ -1646,13 +1642,13 @@ def test_assent_a_middle_part_and_the_askers_doing_words_are_no_subjects() -> No
     staffed = "HR-enheten består av tre HR-strateger och elva HR-partners."
     index = _index_of_chunks(staffed, "Enheten har också en chef som jobbar där.")
     question = "Hur är HR-enheten uppbyggd, och hur många jobbar där?"
-    assert not missing_figure(question, [_passage(staffed)], _index_terms(question, index), index)
+    assert not missing_figure(question, [_passage(staffed)], index.query_terms(question), index)
     # The place first in a question ("Västbys hemsida …") is not what its time is of.
     launched = "Ny hemsida för kommunen lanserades 31 augusti 2023."
     index = _index_of_chunks(launched, "Västby gjordes om till en kommun.")
     question = "Västbys hemsida gjordes om – vilket datum gick den nya live?"
     assert not missing_time(
-        question, [_passage(launched, "Västby kommun")], _index_terms(question, index), index
+        question, [_passage(launched, "Västby kommun")], index.query_terms(question), index
     )
     # "Vem leder …" and "who led …" ask for a person.
     assert _ASKS_PERSON.search("Vem leder arbetet med den nya policyn?")
