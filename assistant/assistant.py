@@ -62,12 +62,12 @@ class AbstentionPolicy:
         found = []
         if r.top_dense < self.min_dense:
             found.append(f"best similarity {r.top_dense:.2f} < {self.min_dense:.2f}")
+        # A Swedish word the documents never use stands for their synonyms in the topic list: a
+        # question on "webbplats" is on the subject of their "hemsida", and the price of an
+        # "årskort" is a figure next to "friskvårdsbidrag".
+        stand_ins = [(w, names) for w, names in r.topics if not mentions(w, index)] if lang == "sv" else []
         if self.check_specifics:
-            aliases = dict(r.translations)
-            if lang == "sv":
-                # A Swedish word the documents never use stands for their synonym in the topic
-                # list: a question on "webbplats" is on the subject of their "hemsida".
-                aliases |= {w: names for w, names in r.topics if not mentions(w, index)}
+            aliases = dict(r.translations) | dict(stand_ins)
             found += missing_specifics(question, r.passages, index, r.query_terms, aliases)
         # "Var i rapporten beskrivs hur många som jobbar på HR?" asks where, not how many.
         locating = asks_where_in_document(question)
@@ -79,7 +79,7 @@ class AbstentionPolicy:
                 r.passages,
                 r.query_terms,
                 index,
-                r.translations,
+                [*r.translations, *stand_ins],
                 r.expansions,
                 context="" if r.search_text == question else r.search_text,
             )

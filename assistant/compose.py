@@ -14,8 +14,11 @@ from .glossary import Term
 from .lexical import Analyzer
 from .types import Answer, Citation, Passage
 
+# A blank line ends a paragraph, except where the PDF broke a sentence over a page or column:
+# "… ett tillägg på föräldrapenningen\n\nmotsvarande 10 % av lönebortfallet" goes on in lower case.
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?:;])\s+(?=[\"”»(\[]?[A-ZÅÄÖ0-9•–-])|\n{1,}(?=\s*[•\-–*]|\s*\d+[.)]\s)|\n{2,}"
+    r"(?<=[.!?:;])\s+(?=[\"”»(\[]?[A-ZÅÄÖ0-9•–-])|\n{1,}(?=\s*[•\-–*]|\s*\d+[.)]\s)"
+    r"|\n{2,}(?![ \t]*[a-zåäöé])"
 )
 MAX_CITATIONS = 3
 MAX_SENTENCES = 2

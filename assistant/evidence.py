@@ -1231,7 +1231,7 @@ def figure_with(
                 continue
         elif not _FIGURE.search(text):
             continue
-        found = set(index.analyzer.terms(piece))
+        found = set(index.analyzer.terms(_figure_item(piece, form or _FIGURE)))
         if not any(_holds(found, t) for t in wanted):
             continue
         if not every:
@@ -1245,6 +1245,19 @@ def figure_with(
 
 
 _HEAD_LETTERS = 6
+
+# An enumeration of short items: "friskvårdsbidrag, pensionsväxling, semesterväxling och ".
+_ENUMERATION = re.compile(r"(?:[\w-]+(?: [\w-]+){0,2}, ){2,}[\w-]+(?: [\w-]+){0,2} (?:och|samt|and) ")
+
+
+def _figure_item(piece: str, form: re.Pattern[str]) -> str:
+    """The piece without the items of an enumeration before its last one, when the figure comes
+    after it: in "friskvårdsbidrag, pensionsväxling, semesterväxling och ett tillägg på
+    föräldrapenningen motsvarande 10 %", the 10 % is of the last item only."""
+    m = _ENUMERATION.search(piece)
+    if m is None or form.search(m.group()) or not form.search(piece[m.end() :]):
+        return piece
+    return piece[: m.start()] + piece[m.end() :]
 
 
 def _holds(found: set[str], term: str) -> bool:
