@@ -109,7 +109,9 @@ _NOT_NAMES = frozenset(
 _HEADING_DASH = re.compile(r"\s*[–—-]\s")
 _NEGATED = re.compile(
     r"\b(?:not|inte|ej|except|utom|rather than|snarare än|istället för|instead of|apart from|aside from"
-    r"|other than|bortsett från|(?:leaving|setting|putting)(?: the)?)\s*$",
+    r"|other than|bortsett från|(?:leaving|setting|putting)(?: the)?)"
+    # "(not the Alingsås audit)", "inte i Askersund"
+    r"(?:\s+(?:the|i|in|at|on|för|hos|på|from|från))?\s*$",
     re.IGNORECASE,
 )
 
@@ -181,7 +183,10 @@ _META = (
 # "Jag förbereder ett svar om … – har Alingsås …?": the asker's own errand is not asked about.
 # So is a first sentence of the asker's: "Jag förbereder ett svar på interpellationen. Hur många …?"
 _PREAMBLE = re.compile(
-    r"^[^–:?]*\b(?:jag|vi|mig|oss)\b[^–:?]*[–:]\s*|^[^–:?.]*\b(?:jag|vi|mig|oss)\b[^–:?.]*\.\s+(?=[A-ZÅÄÖ])",
+    r"^[^–:?]*\b(?:jag|vi|mig|oss)\b[^–:?]*[–:]\s*|^[^–:?.]*\b(?:jag|vi|mig|oss)\b[^–:?.]*\.\s+(?=[A-ZÅÄÖ])"
+    # "Inför svaret på interpellationen: …", "Ahead of the council debate – …": the asker's task.
+    r"|^(?:inför|till|för|ahead of|before|for|preparing)\s[^–:?]*"
+    r"\b(?:svar\w*|repl\w*|answer\w*|möte\w*|meeting\w*|debatt\w*|debate\w*|sammanträde\w*)\b[^–:?]*[–:]\s*",
     re.IGNORECASE,
 )
 # Supine, past and passive endings: a verb form the documents do not use says nothing of whether
