@@ -542,14 +542,20 @@ def compared_places(question: str) -> list[str]:
     # Askersund gör": a question that compares, and names two places, compares them.
     if len(set(places)) >= 2 and _COMPARES.search(question):
         return places
+    # "… i Askersund, och vilket dokument ville KPMG att Alingsås skulle revidera?": one question
+    # of each place, in clauses of their own.
+    first, *others = dict.fromkeys(places) or [""]
+    if any(_NEXT_CLAUSE.search(question[question.find(first) : question.rfind(n)]) for n in others):
+        return places
     return [n for n in places if any(re.search(rf"\b{re.escape(n)}", span) for span in spans)]
 
 
 _COMPARES = re.compile(
     r"\b(?:jämför\w*|skillnad\w*|skiljer|samma|likadan\w*|lika|compar\w*|differ\w*|same|similar\w*"
-    r"|versus|vs)\b",
+    r"|versus|vs|motsvarande|corresponding|equivalent)\b",
     re.IGNORECASE,
 )
+_NEXT_CLAUSE = re.compile(r",\s*(?:and|och)\b|\b(?:and|och)\s+(?:in|i)\b", re.IGNORECASE)
 
 
 # "Har Alingsås och Askersund en plan …": two places side by side are compared too.
