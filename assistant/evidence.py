@@ -256,6 +256,8 @@ def unknown_words(
             continue
         if any(word[:i] + word[i + 1 :] in index.surface for i in range(3, len(word) - 3) if word[i] == "s"):
             continue
+        if _misspelt(word, index.surface):
+            continue  # "yrkesambasadörerna": their "yrkesambassadörerna", typed in a hurry
         parts = index.analyzer.split(word)
         if not (len(parts) > 1 and all(p in index.surface for p in parts)):
             parts = _known_compound(word, index, glossary=glossary) or _inflected_head(word, index)
@@ -265,6 +267,25 @@ def unknown_words(
             continue
         out.append(word)
     return out
+
+
+def _misspelt(word: str, surface: frozenset[str] | set[str]) -> bool:
+    """Whether a word is one of `surface` with one letter left out, added, changed or two
+    swapped. Only long words are looked at (see `_MIN_OOV`): two short words of a language are
+    often one letter apart, two long ones seldom."""
+    n = len(word)
+    for known in surface:
+        if abs(len(known) - n) > 1 or known[:2] != word[:2]:
+            continue
+        i = next((j for j, (a, b) in enumerate(zip(word, known)) if a != b), min(n, len(known)))
+        if (
+            word[i + 1 :] == known[i + 1 :]  # changed
+            or word[i + 1 :] == known[i:]  # added
+            or word[i:] == known[i + 1 :]  # left out
+            or (word[i : i + 2] == known[i : i + 2][::-1] and word[i + 2 :] == known[i + 2 :])  # swapped
+        ):
+            return True
+    return False
 
 
 def _parts_together(parts: Sequence[str], passages: Sequence[Passage], index: LexicalIndex) -> bool:
