@@ -207,7 +207,8 @@ _TALK = frozenset(
     någonstans framförallt huvudsakligen nödvändigtvis möjligtvis förhoppningsvis tillsammans
     överhuvudtaget sammanfattningsvis därefter hittills ordentligt konkret konkreta specifikt
     specifika tydligare tydligast ytterligare efterlyser efterlyste efterfrågar efterfrågade
-    poängterar poängterade understryker framhåller konstaterar nuförtiden fortsättningsvis""".split()
+    poängterar poängterade understryker framhåller konstaterar nuförtiden fortsättningsvis
+    tillfälle tillfällen tillfället""".split()
 )
 
 
@@ -420,7 +421,15 @@ def _inflected_head(word: str, index: LexicalIndex) -> tuple[str, str] | None:
         heads = index.analyzer.terms(head)
         if len(heads) == 1 and heads[0] in index.term_ids and len(heads[0]) >= 4:
             return modifier.rstrip("s"), head
+        # A short head in another form of theirs: "personalläget", where they write "läge".
+        if any(
+            head.endswith(e) and len(head) - len(e) >= 4 and head[: -len(e)] in index.surface for e in _HEAD_ENDINGS
+        ):
+            return modifier.rstrip("s"), head
     return None
+
+
+_HEAD_ENDINGS = ("t", "n", "na", "en", "et", "ar", "er", "arna", "erna")
 
 
 _COMPOUND_HEAD = 7  # shorter tails ("ningen", "heten") end words of every kind
@@ -783,7 +792,7 @@ _QUANTITY = re.compile(
     r"|\bwhat (?:did|does|do|will|would|has|have) (?:[\w'’-]+ ){1,3}pay\b(?! attention)"
     r"|\bhur (många|mycket|stor|stort|höga?|lång)\b|\bvilken (andel|procent|summa)\b"
     # "hur långt hade den kommit?" asks how far along, not for a distance.
-    r"|\bhur långt\b(?!(?:\s+\w+){0,4}\s+kommit\b)"
+    r"|\bhur långt\b(?!(?:\s+[\w-]+){0,6}\s+kommit\b)"
     r"|\bvad kosta(r|de)\b|\bvad (?:har|hade|skulle|ska|kommer) (?:[\w-]+ ){0,3}(?:att )?kosta(?:t)?\b"
     # "What did the centralised HR department cost to run?"
     # ("What did KPMG say about the cost …" asks what was said.)
