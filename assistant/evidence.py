@@ -395,6 +395,8 @@ def _known_compound(word: str, index: LexicalIndex, *, glossary: bool = False) -
         if (
             stem in surface
             or any(stem + end in surface for end in _INFLECTIONS)
+            # "torg-" in "torgundersökningen", where they write "torget"
+            or (len(stem) >= 4 and any(stem + end in surface for end in ("en", "et")))
             or ((len(stem) >= _FIRST_PART or glossary) and index.uses_prefix(stem))
             or _two_words(stem, surface)
         ):
