@@ -830,6 +830,9 @@ def missing_figure(
     then it): "ok, and how many points did that part get?" names its subject there.
     """
     kind = figure_kind(question)
+    if kind == "duration" and _YEARS_BETWEEN.search(question):
+        # "How many years passed between the policy and the strategy?": two years tell it.
+        return not _years_apart(question, passages, terms, index)
     # The who must be of the part that asks how many: "Vem höll i utbildningen, och hur många
     # timmar omfattade den?" also asks for a figure.
     parts = [p for p in _NEXT_QUESTION.split(question) if _QUANTITY.search(p)]
@@ -848,6 +851,25 @@ def missing_figure(
     if clause != asked and len(_SENTENCE_END.split(asked)) > 1:
         subjects.append((asked, terms, translations))
     return not any(_figure_by(question, kind, passages, index, *subject, expansions) for subject in subjects)
+
+
+_YEARS_BETWEEN = re.compile(
+    r"\b(?:how many years|how long)\b.*\bbetween\b|\b(?:hur många år|hur lång tid)\b.*\bmellan\b",
+    re.IGNORECASE,
+)
+
+
+def _years_apart(question: str, passages: Sequence[Passage], terms: Sequence[str], index: LexicalIndex) -> bool:
+    """Whether a sentence of the top passages gives two years and speaks of the question's subject."""
+    from .compose import split_sentences
+
+    years, names = specifics(question)
+    topic = topic_terms(terms, index, names, years)
+    return any(
+        len(set(_YEAR.findall(s))) >= 2 and topic & set(index.analyzer.terms(s))
+        for p in passages[:3]
+        for s in split_sentences(p.chunk.text)
+    )
 
 
 # "paid in total to buy out", "in total?": a sum; "a rise in total sick leave" is of the total.
@@ -1093,7 +1115,7 @@ def figure_kind(question: str) -> str | None:
 # Words a quantity question asks *in* ("hur stor andel", "how many points") or dates it by
 # ("nyligen", "senaste"): not its subject.
 UNITS = (
-    "poäng procent antal andel kronor stor stort många mycket hög höga lång långt"
+    "poäng procent antal andel kronor miljoner miljon miljarder stor stort många mycket hög höga lång långt"
     " tid timmar dygnet dagar veckor månader år pengar medel nyligen senaste senast idag numera"
     " period perioden jämfört max maximalt maximum högst lägst möjlig möjliga möjligt"
     # nor words of sum or estimate ("sammanlagt", "ungefär"), nor a verb's particle ("pekar ut")
@@ -1381,6 +1403,7 @@ _COUNT_Q = re.compile(r"\b(how many|hur många)\b", re.IGNORECASE)
 _IN_MONEY = re.compile(
     r"\b(how many|hur många) (kronor|kr|sek|crowns|euros?|pounds|dollars)\b", re.IGNORECASE
 )
+_PEOPLE_WORDS = "medarbetare|anställda|invånare|personer|människor|elever"
 _FORMS: dict[str, re.Pattern[str]] = {
     "share": re.compile(
         rf"{_NUMBER}\s*(?:%|procent)|\b(hälften|var (annan|tredje|fjärde|femte|tionde)"
@@ -1397,8 +1420,10 @@ _FORMS: dict[str, re.Pattern[str]] = {
     "since": re.compile(r"\bsedan\s+(?:år\s+)?(?:19|20)\d\d\b", re.IGNORECASE),
     # A count is no sum of money or share: "how many managers were bought out" is not answered
     # by "utköp för sammanlagt 16 milj. kr".
+    # ("1,2 miljoner medarbetare" counts people; "16 milj. kr" is a sum.)
     "count": re.compile(
         rf"(?<![\d.,]){_YEARLESS}\d+(?:[  ]\d{{3}})*(?:[,.]\d+)?(?!\d|[,.]\d)(?!\s*{_MONEY_OR_SHARE})"
+        rf"|{_NUMBER}\s*miljon\w*\s+(?:{_PEOPLE_WORDS})"
         rf"|\b({_NUMBER_WORDS}|hälften)\b",
         re.IGNORECASE,
     ),
