@@ -239,6 +239,9 @@ _TIME = re.compile(
 _DAY = re.compile(
     rf"\b\d{{4}}-\d\d-\d\d\b|\b\d{{1,2}}(?::?e)? (?:{_MONTHS})\b|\b20\d\d[01]\d[0-3]\d\b", re.IGNORECASE
 )
+# "Which month in 2019 …?" is not answered by "2019".
+_ASKS_MONTH = re.compile(r"\b(?:what|which|vilken) (?:month|månad)\b", re.IGNORECASE)
+_MONTH = re.compile(rf"{_DAY.pattern}|\b(?:{_MONTHS})\b", re.IGNORECASE)
 # A year with a footnote mark glued on ("budget för 2021–20233", "analyser7"): the footnote,
 # elsewhere on the page, gives the source and its date.
 _FOOTNOTE_MARK = re.compile(r"(?<!\d)(?:19|20)\d\d\d(?!\d)|[a-zåäö]{3}\d(?!\d)")
@@ -306,7 +309,7 @@ def missing_time(
     else:
         wanted = _figure_subject(clause, terms, index, translations, expansions)[0]
     wanted -= date_words
-    form = _DAY if _ASKS_DAY.search(clause) else _TIME
+    form = _DAY if _ASKS_DAY.search(clause) else _MONTH if _ASKS_MONTH.search(clause) else _TIME
     aliases = dict(translations)
     low_clause = clause.lower()
     for p in passages[:3]:

@@ -802,6 +802,8 @@ _QUANTITY = re.compile(
     r"(?:(?!say|said|write|wrote|think|about)[\w'’-]+ ){1,6}cost\b"
     # "What monthly salary do the new posts pay?"
     r"|\bwhat (?:[\w-]+ )?(?:salary|salaries|wages?|pay|rate of pay|hourly rate)\b"
+    # "Staff turnover among managers in 2020 – what was it?"
+    r"|\b(?:turnover|sick leave|sickness absence|cost|salary|budget)\b[^?]{0,80}[–:-]\s*what (?:was|is) it\b"
     r"|\bwhat(?:'s| (?:was|is|were|are)) (the )?([\w'’-]+ ){0,4}"
     r"(turnover|sick leave|sickness absence|absence|cost|costs|salary|budget)\b"
     r"|\bvad (var|är) ([\w-]+ ){0,2}(personalomsättningen|sjukfrånvaron|kostnaden|lönen|budgeten)\b",
