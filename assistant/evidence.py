@@ -1018,18 +1018,23 @@ def missing_count(
                 stems |= {stemmer().stemWord(s.lower().split()[-1]) for s in swedish if s}
     if not stems:
         return ""
+    # "… över tre månadslöner": the question's own numbers are not the count.
+    own = {t.lower() for t in re.findall(r"[\wåäö]+", question) if _COUNT_NUMBER.fullmatch(t)}
+    own |= {str(n) for n, w in enumerate(_NUMBER_WORDS.split("|"), 2) if w in own and n <= 12}
     for p in passages[:3]:
         pieces = [*split_sentences(p.chunk.text), p.chunk.text]
-        if any(_counts(piece, stems) for piece in pieces):
+        if any(_counts(piece, stems, own) for piece in pieces):
             return ""
     return max(counted, key=len)  # "HR strategists", "rekryteringar gör": the noun is the longer
 
 
-def _counts(text: str, stems: set[str]) -> bool:
+def _counts(text: str, stems: set[str], own: set[str] = frozenset()) -> bool:
     """Whether a number in `text` stands within a few words of a word of one of the `stems`
     (the word itself, inflected, or as a compound's head: "HR-strateger" for "strateg")."""
     tokens = re.findall(r"[\wåäöÅÄÖéü-]+", _DATE.sub("", _LABEL_NUMBER.sub("", text)).lower())
-    hits = [i for i, t in enumerate(tokens) if _COUNT_NUMBER.fullmatch(t) and not _YEAR.fullmatch(t)]
+    hits = [
+        i for i, t in enumerate(tokens) if _COUNT_NUMBER.fullmatch(t) and not _YEAR.fullmatch(t) and t not in own
+    ]
     if not hits:
         return False
 
