@@ -278,7 +278,7 @@ def _misspelt(word: str, surface: frozenset[str] | set[str]) -> bool:
     for known in surface:
         if abs(len(known) - n) > 1 or known[:2] != word[:2]:
             continue
-        i = next((j for j, (a, b) in enumerate(zip(word, known)) if a != b), min(n, len(known)))
+        i = next((j for j, (a, b) in enumerate(zip(word, known, strict=False)) if a != b), min(n, len(known)))
         if (
             word[i + 1 :] == known[i + 1 :]  # changed
             or word[i + 1 :] == known[i:]  # added
@@ -425,7 +425,8 @@ def _inflected_head(word: str, index: LexicalIndex) -> tuple[str, str] | None:
             return modifier.rstrip("s"), head
         # A short head in another form of theirs: "personalläget", where they write "läge".
         if any(
-            head.endswith(e) and len(head) - len(e) >= 4 and head[: -len(e)] in index.surface for e in _HEAD_ENDINGS
+            head.endswith(e) and len(head) - len(e) >= 4 and head[: -len(e)] in index.surface
+            for e in _HEAD_ENDINGS
         ):
             return modifier.rstrip("s"), head
     return None
@@ -861,7 +862,9 @@ _YEARS_BETWEEN = re.compile(
 )
 
 
-def _years_apart(question: str, passages: Sequence[Passage], terms: Sequence[str], index: LexicalIndex) -> bool:
+def _years_apart(
+    question: str, passages: Sequence[Passage], terms: Sequence[str], index: LexicalIndex
+) -> bool:
     """Whether a sentence of the top passages gives two years and speaks of the question's subject."""
     from .compose import split_sentences
 
@@ -1033,7 +1036,9 @@ def _counts(text: str, stems: set[str], own: set[str] = frozenset()) -> bool:
     (the word itself, inflected, or as a compound's head: "HR-strateger" for "strateg")."""
     tokens = re.findall(r"[\wåäöÅÄÖéü-]+", _DATE.sub("", _LABEL_NUMBER.sub("", text)).lower())
     hits = [
-        i for i, t in enumerate(tokens) if _COUNT_NUMBER.fullmatch(t) and not _YEAR.fullmatch(t) and t not in own
+        i
+        for i, t in enumerate(tokens)
+        if _COUNT_NUMBER.fullmatch(t) and not _YEAR.fullmatch(t) and t not in own
     ]
     if not hits:
         return False

@@ -1653,3 +1653,90 @@ def test_assent_a_middle_part_and_the_askers_doing_words_are_no_subjects() -> No
     # "Vem leder …" and "who led …" ask for a person.
     assert _ASKS_PERSON.search("Vem leder arbetet med den nya policyn?")
     assert _ASKS_PERSON.search("Who led the audit team?")
+
+
+def test_a_sentence_broken_over_a_blank_line_goes_on_and_a_figure_after_a_list_is_its_last_items() -> None:
+    from assistant.compose import split_sentences
+    from assistant.evidence import missing_figure
+
+    # The PDF broke the sentence over a page; the next paragraph still starts its own sentence.
+    text = (
+        "Medarbetare i Ekby har friskvårdsbidrag, pensionsväxling, semesterväxling och ett tillägg på "
+        "föräldrapenningen\n\nmotsvarande 10 % av lönebortfallet.\n\nKommunen har en policy."
+    )
+    assert split_sentences(text) == [
+        "Medarbetare i Ekby har friskvårdsbidrag, pensionsväxling, semesterväxling och ett tillägg på "
+        "föräldrapenningen motsvarande 10 % av lönebortfallet.",
+        "Kommunen har en policy.",
+    ]
+    index = _index_of_chunks(text, "Friskvårdsbidraget kan användas till gym.")
+    passages = [_passage(text)]
+    parental = "Hur stort är tillägget på föräldrapenningen i Ekby?"
+    wellness = "Hur stort är friskvårdsbidraget i Ekby?"
+    assert not missing_figure(parental, passages, index.query_terms(parental), index)
+    # The 10 % is of the last item of the list, not of the wellness allowance.
+    assert missing_figure(wellness, passages, index.query_terms(wellness), index)
+
+
+def test_years_between_two_events_and_a_million_people_are_figures() -> None:
+    from assistant.evidence import missing_figure
+
+    dated = "Policyn för hållbarhet finns sedan 2019 och i juni 2022 beslutades klimatstrategin."
+    undated = "Policyn för hållbarhet finns och klimatstrategin har beslutats."
+    people = "Med närmare 1,2 miljoner medarbetare är kommuner och regioner en stor arbetsgivare."
+    index = _index_of_chunks(dated, people, "Kommunen har en klimatstrategi för sina fordon.")
+    question = "Hur många år gick det mellan policyn för hållbarhet och klimatstrategin?"
+    terms = index.query_terms(question)
+    assert not missing_figure(question, [_passage(dated)], terms, index)
+    assert missing_figure(question, [_passage(undated)], terms, index)
+    counted = "Hur många medarbetare har kommuner och regioner?"
+    assert not missing_figure(counted, [_passage(people)], index.query_terms(counted), index)
+
+
+def test_a_typo_a_short_inflected_head_and_a_definite_first_part_are_the_documents_words() -> None:
+    from assistant.evidence import _misspelt, unknown_words
+
+    surface = {"yrkesambassadörerna", "personalomsättningen"}
+    assert _misspelt("yrkesambasadörerna", surface)  # a letter left out
+    assert _misspelt("personalomsättnignen", surface)  # two swapped
+    assert not _misspelt("personalomsättningar", surface)  # another word, two letters off
+    index = _index_of_chunks(
+        "Personal och läge för nuläget.", "Torget och undersökningen av personalbehovet."
+    )
+    assert unknown_words("Hur är personalläget?", index) == []  # "läget" of their "läge"
+    assert unknown_words("Vad visade torgundersökningen?", index) == []  # "torg-" of their "torget"
+    assert unknown_words("Vad visade bostadsundersökningen?", index) == ["bostadsundersökningen"]
+
+
+def test_two_places_asked_about_in_clauses_of_their_own_are_compared() -> None:
+    from assistant.evidence import compared_places, specifics
+
+    assert compared_places(
+        "Vilket material ville revisorerna se uppdaterat i Västby, och vilket dokument ska Ekby revidera?"
+    ) == ["Västby", "Ekby"]
+    assert compared_places("Who owns it – in Västby according to the reply, and in Ekby?") == [
+        "Västby",
+        "Ekby",
+    ]
+    assert compared_places("Vad gör Västby för Ekby?") == []
+    # "(not the Ekby audit)": a place set aside is not asked about.
+    assert specifics("In Västby's reply (not the Ekby audit), who owns it?")[1] == ["Västby"]
+
+
+def test_a_month_question_needs_a_month_and_a_count_is_not_the_questions_own_number() -> None:
+    from assistant.answer_kinds import missing_time
+    from assistant.evidence import missing_count
+
+    year = "Medarbetarenkäten genomfördes i Ekby 2019."
+    month = "Medarbetarenkäten genomfördes i Ekby i mars 2019."
+    index = _index_of_chunks(year, month)
+    question = "Vilken månad 2019 genomfördes medarbetarenkäten i Ekby?"
+    terms = index.query_terms(question)
+    assert missing_time(question, [_passage(year)], terms, index)
+    assert not missing_time(question, [_passage(month)], terms, index)
+    rule = "Kommundirektören beslutar om individuella överenskommelser överstigande 3 månadslöner."
+    count = "Kommundirektören har beslutat om 4 individuella överenskommelser."
+    index = _index_of_chunks(rule, count)
+    asked = "Hur många individuella överenskommelser över tre månadslöner har kommundirektören beslutat om?"
+    assert missing_count(asked, [_passage(rule)], index) == "överenskommelser"
+    assert missing_count(asked, [_passage(count)], index) == ""
