@@ -89,6 +89,11 @@ class FusionWeights:
     # A translated word whose Swedish forms are all this rare (BM25 idf) also names the question's
     # subject for the abstention checks; commoner ones ("år" for "year") are too loose to. 0: none.
     lexicon_topic_idf: float = 4.0
+    # Added to the lexical side's best passage when its BM25 score is `lead_ratio` times the
+    # second's: a passage that alone holds the question's rare words ("inte definierat vilka
+    # processer") is the answer even when the dense side does not find it. 0: none.
+    lexical_lead: float = 0.03
+    lead_ratio: float = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +245,13 @@ class Retriever:
             key = (p.chunk.doc_id, p.chunk.ordinal)
             scores[key] = scores.get(key, 0.0) + lexical_weight / (w.rrf_k + rank + 1)
             best[key] = replace(best[key], lexical=score) if key in best else p
+        if (
+            w.lexical_lead
+            and len(lexical_hits) >= 2
+            and lexical_hits[0][1] >= w.lead_ratio * lexical_hits[1][1]
+        ):
+            lead = lexical_hits[0][0].chunk
+            scores[(lead.doc_id, lead.ordinal)] += w.lexical_lead
         talked_about = {d for turn in history[-2:] for d in turn.doc_ids}
         if talked_about:
             for key in scores:
