@@ -24,6 +24,7 @@ from .evidence import (
     mentions,
     missing_count,
     missing_figure,
+    missing_part,
     missing_reply,
     missing_result,
     missing_specifics,
@@ -103,6 +104,8 @@ class AbstentionPolicy:
             )
             if elsewhere:
                 found.append(f"the documents of the place asked about never speak of '{elsewhere}'")
+        if self.check_specifics and (part := missing_part(question, r.passages, index)):
+            found.append(f"the documents have no part numbered {part}")
         if self.check_specifics and missing_result(question, r.passages, r.query_terms, index):
             found.append("the passages report no result of it")
         if self.check_specifics and missing_view(question, r.passages, index, r.translations):

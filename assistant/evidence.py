@@ -566,6 +566,25 @@ def missing_specifics(
     return problems
 
 
+# "sub-question 8.5", "delfråga 3.2", "avsnitt 3.8.1": a numbered part of a document.
+_NUMBERED_PART = re.compile(
+    r"\b(?:sub-?questions?|questions?|items?|sections?|rows?|delfråg\w*|fråg\w*|avsnitt\w*|punkt\w*|rad\w*)"
+    r"\s+(\d{1,2}(?:\.\d{1,2})+)\b",
+    re.IGNORECASE,
+)
+
+
+def missing_part(question: str, passages: Sequence[Passage], index: LexicalIndex) -> str:
+    """A numbered part the question names ("sub-question 8.5") that no retrieved document has
+    ("" when each has one, or the question names none): its neighbours' scores are not its."""
+    docs = {p.doc.doc_id for p in passages}
+    for number in _NUMBERED_PART.findall(question):
+        label = re.compile(rf"(?:^|\s){re.escape(number)}\.?\s+[^\W\d]", re.MULTILINE)
+        if not any(label.search(index.document_text(d)) for d in docs):
+            return number
+    return ""
+
+
 def compared_places(question: str) -> list[str]:
     """The places a question compares: "both Askersund and Alingsås", "både i Askersunds svar och
     i SKR:s rapport om Alingsås", "Har Alingsås och Askersund en plan …"."""

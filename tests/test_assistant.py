@@ -1740,3 +1740,15 @@ def test_a_month_question_needs_a_month_and_a_count_is_not_the_questions_own_num
     asked = "Hur många individuella överenskommelser över tre månadslöner har kommundirektören beslutat om?"
     assert missing_count(asked, [_passage(rule)], index) == "överenskommelser"
     assert missing_count(asked, [_passage(count)], index) == ""
+
+
+def test_a_numbered_part_the_documents_lack_is_missing() -> None:
+    from assistant.evidence import missing_part
+
+    table = "8.3 Intern kommunikation 11 20\n8.4 Utveckling av ledarskap och medarbetarskap 15 30"
+    index = _index_of_chunks(table)
+    passages = [_passage(table)]
+    assert missing_part("What did Ekby get on sub-question 8.5?", passages, index) == "8.5"
+    assert missing_part("What did Ekby get on sub-question 8.4?", passages, index) == ""
+    # A decimal figure is no part: "7.2 percent" names none.
+    assert missing_part("Was turnover 7.2 percent in Ekby?", passages, index) == ""
