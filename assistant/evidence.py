@@ -257,7 +257,7 @@ def unknown_words(
             continue
         if any(word[:i] + word[i + 1 :] in index.surface for i in range(3, len(word) - 3) if word[i] == "s"):
             continue
-        if _misspelt(word, index.surface):
+        if _misspelt(word, index):
             continue  # "yrkesambasadörerna": their "yrkesambassadörerna", typed in a hurry
         parts = index.analyzer.split(word)
         if not (len(parts) > 1 and all(p in index.surface for p in parts)):
@@ -270,13 +270,13 @@ def unknown_words(
     return out
 
 
-def _misspelt(word: str, surface: frozenset[str] | set[str]) -> bool:
-    """Whether a word is one of `surface` with one letter left out, added, changed or two
-    swapped. Only long words are looked at (see `_MIN_OOV`): two short words of a language are
-    often one letter apart, two long ones seldom."""
+def _misspelt(word: str, index: LexicalIndex) -> bool:
+    """Whether a word is one of the documents' with one letter left out, added, changed or two
+    swapped (after its first two). Only long words are looked at (see `_MIN_OOV`): two short
+    words of a language are often one letter apart, two long ones seldom."""
     n = len(word)
-    for known in surface:
-        if abs(len(known) - n) > 1 or known[:2] != word[:2]:
+    for known in index.words_with_prefix(word[:2]):
+        if abs(len(known) - n) > 1:
             continue
         i = next((j for j, (a, b) in enumerate(zip(word, known, strict=False)) if a != b), min(n, len(known)))
         if (

@@ -317,11 +317,19 @@ class LexicalIndex:
     def uses_prefix(self, prefix: str) -> bool:
         """Whether a word of the documents begins with `prefix` (an inflection, a compound's
         first part): a binary search, not a scan of every word."""
+        return bool(self.words_with_prefix(prefix, limit=1))
+
+    def words_with_prefix(self, prefix: str, limit: int | None = None) -> list[str]:
+        """The words of the documents that begin with `prefix` (at most `limit`), in order."""
         words = self.__dict__.get("_sorted_surface")
         if words is None:
             words = self.__dict__["_sorted_surface"] = sorted(self.surface)
-        i = bisect_left(words, prefix)
-        return i < len(words) and words[i].startswith(prefix)
+        out = []
+        for w in words[bisect_left(words, prefix) :]:
+            if not w.startswith(prefix) or (limit is not None and len(out) >= limit):
+                break
+            out.append(w)
+        return out
 
     def uses_suffix(self, suffix: str) -> bool:
         """Whether a word of the documents ends with `suffix` (a compound's head: "julgåvan")."""

@@ -1696,10 +1696,10 @@ def test_years_between_two_events_and_a_million_people_are_figures() -> None:
 def test_a_typo_a_short_inflected_head_and_a_definite_first_part_are_the_documents_words() -> None:
     from assistant.evidence import _misspelt, unknown_words
 
-    surface = {"yrkesambassadörerna", "personalomsättningen"}
-    assert _misspelt("yrkesambasadörerna", surface)  # a letter left out
-    assert _misspelt("personalomsättnignen", surface)  # two swapped
-    assert not _misspelt("personalomsättningar", surface)  # another word, two letters off
+    known = _index_of(["yrkesambassadörerna", "personalomsättningen", "personalen"])
+    assert _misspelt("yrkesambasadörerna", known)  # a letter left out
+    assert _misspelt("personalomsättnignen", known)  # two swapped
+    assert not _misspelt("personalomsättningar", known)  # another word, two letters off
     index = _index_of_chunks(
         "Personal och läge för nuläget.", "Torget och undersökningen av personalbehovet."
     )
