@@ -208,7 +208,7 @@ _TALK = frozenset(
     överhuvudtaget sammanfattningsvis därefter hittills ordentligt konkret konkreta specifikt
     specifika tydligare tydligast ytterligare efterlyser efterlyste efterfrågar efterfrågade
     poängterar poängterade understryker framhåller konstaterar nuförtiden fortsättningsvis
-    tillfälle tillfällen tillfället""".split()
+    tillfälle tillfällen tillfället resonemang resonemanget""".split()
 )
 
 
@@ -257,6 +257,9 @@ def unknown_words(
             continue
         if any(word[:i] + word[i + 1 :] in index.surface for i in range(3, len(word) - 3) if word[i] == "s"):
             continue
+        # "åtgärdslista", "Alingsåsdokumenten": a list or a document of something of theirs.
+        if _contained(word, index):
+            continue
         if _misspelt(word, index):
             continue  # "yrkesambasadörerna": their "yrkesambassadörerna", typed in a hurry
         parts = index.analyzer.split(word)
@@ -268,6 +271,14 @@ def unknown_words(
             continue
         out.append(word)
     return out
+
+
+def _contained(word: str, index: LexicalIndex) -> bool:
+    """A list or a document of something of theirs: "åtgärdslista" (they write "åtgärder"),
+    "alingsåsdokumenten"."""
+    m = _CONTAINER_HEAD.search(word)
+    first = word[: m.start()] if m else ""
+    return len(first) >= 4 and (first in index.surface or index.uses_prefix(first.removesuffix("s")))
 
 
 def _misspelt(word: str, index: LexicalIndex) -> bool:
@@ -723,7 +734,9 @@ _DOC_WORDS = (
     r"|kommunkompass\w*|granskning\w*|revisionsrapport\w*|rapport\w*|utvärdering\w*|svar\w*)"
 )
 # Parts of a document: "KPMG-tabellen" is named where KPMG is.
-_PART_WORDS = r"(?:tabell\w*|bilag\w*|table|appendix|fotnot\w*|footnote)"
+_PART_WORDS = r"(?:tabell\w*|bilag\w*|table|appendix|fotnot\w*|footnote|list(?:a|an|or|orna)?|version\w*)"
+# The head of "åtgärdslistan", "Alingsåsdokumenten": a list or a document of something.
+_CONTAINER_HEAD = re.compile(f"(?:{_DOC_WORDS}|{_PART_WORDS}|dokument(?:et|en)?)$")
 
 
 def _document_word(word: str) -> bool:
@@ -776,6 +789,7 @@ def _in_surface(name: str, index: LexicalIndex) -> bool:
         or ("-" in name and stemmer().stemWord(name.lower()) in index.term_ids)
         # "KPMG-tabellen", "SKR-rapporten": the document's part, named by its source.
         or ("-" in name and p == parts[-1] and _document_word(p))
+        or _contained(p, index)  # "Alingsåsdokumenten"
         for p in parts
     )
 

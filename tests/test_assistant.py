@@ -1752,3 +1752,11 @@ def test_a_numbered_part_the_documents_lack_is_missing() -> None:
     assert missing_part("What did Ekby get on sub-question 8.4?", passages, index) == ""
     # A decimal figure is no part: "7.2 percent" names none.
     assert missing_part("Was turnover 7.2 percent in Ekby?", passages, index) == ""
+
+
+def test_a_list_or_document_of_something_of_theirs_is_no_unknown_word() -> None:
+    from assistant.evidence import unknown_words
+
+    index = _index_of(["åtgärder", "alingsås", "personal", "resonemang"])
+    question = "Står det på åtgärdslistan, i Alingsåsdokumenten eller i trädgårdslistan?"
+    assert unknown_words(question, index) == ["trädgårdslistan"]  # "trädgård" is none of theirs
