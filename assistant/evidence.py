@@ -474,7 +474,13 @@ def missing_specifics(
     name's Swedish forms ("gothenburg" -> "göteborg"); a name stands where any of them does.
     """
     years, names = specifics(question)
-    # "the Social Democrat councillor": a party the documents name by its letters ("(S)").
+    # "The staff policy was last adopted in 2007. What does it cover?": a year of the asker's
+    # premise is not one the answer must hold.
+    sentences = _SENTENCE_END.split(question)
+    asked = " ".join(
+        s for n, s in enumerate(sentences) if n == len(sentences) - 1 or not s.rstrip().endswith(".")
+    )
+    years = [y for y in years if y in asked]
     parties = {w.lower() for w in party_names(question, passages)}
     names = [n for n in names if n.lower() not in parties]
     if not (years or names) or not passages:
