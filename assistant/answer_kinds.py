@@ -460,6 +460,8 @@ def missing_view(
         return False
     holder = next(g for g in m.groups() if g)
     authors = author_names(p.doc for p in passages)
+    # "Vad tycker Aronsson …?": an interpellation is its author's view, all of it.
+    authors |= {w.lower() for p in passages for n in _PERSON.findall(p.doc.author) for w in n.split()}
     if (
         _DOCUMENT_SUBJECT.search(holder)
         or _EVALUATORS.search(holder)
