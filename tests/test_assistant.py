@@ -1760,3 +1760,24 @@ def test_a_list_or_document_of_something_of_theirs_is_no_unknown_word() -> None:
     index = _index_of(["åtgärder", "alingsås", "personal", "resonemang"])
     question = "Står det på åtgärdslistan, i Alingsåsdokumenten eller i trädgårdslistan?"
     assert unknown_words(question, index) == ["trädgårdslistan"]  # "trädgård" is none of theirs
+
+
+def test_a_premise_year_is_not_asked_for_and_an_author_named_holds_the_documents_view() -> None:
+    from assistant.answer_kinds import missing_view
+    from assistant.evidence import missing_specifics
+    from assistant.types import Chunk, DocumentMeta, Passage
+
+    text = "Personalpolicyn beskriver chefs- och medarbetarskapet i Ekby."
+    index = _index_of_chunks(text)
+    passages = [_passage(text)]
+    premise = "Ekbys personalpolicy antogs 2007. Vad beskriver personalpolicyn?"
+    assert missing_specifics(premise, passages, index, index.query_terms(premise)) == []
+    asked = "Vad beskrev personalpolicyn 2007?"
+    assert missing_specifics(asked, passages, index, index.query_terms(asked)) != []
+    plea = "Kommunen har gjort utköp av chefer för 16 miljoner."
+    doc = DocumentMeta("i", "Interpellation", "Ekby kommun", "interpellation", "2023", "Eva Ekström (S)")
+    written = [Passage(Chunk("i", 0, plea), doc, 1.0)]
+    index = _index_of_chunks(plea, "Facket deltar i rekryteringen.", "Ekström har skrivit en interpellation.")
+    # The interpellation is all its author's view; the union's is not in it.
+    assert not missing_view("Vad tycker Ekström om utköpen?", written, index)
+    assert missing_view("Vad tycker facket om utköpen?", written, index)
