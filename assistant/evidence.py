@@ -481,6 +481,7 @@ def missing_specifics(
         s for n, s in enumerate(sentences) if n == len(sentences) - 1 or not s.rstrip().endswith(".")
     )
     years = [y for y in years if y in asked]
+    # "the Social Democrat councillor": a party the documents name by its letters ("(S)").
     parties = {w.lower() for w in party_names(question, passages)}
     names = [n for n in names if n.lower() not in parties]
     if not (years or names) or not passages:
@@ -740,7 +741,9 @@ _DOC_WORDS = (
     r"|kommunkompass\w*|granskning\w*|revisionsrapport\w*|rapport\w*|utvärdering\w*|svar\w*)"
 )
 # Parts of a document: "KPMG-tabellen" is named where KPMG is.
-_PART_WORDS = r"(?:tabell\w*|bilag\w*|table|appendix|fotnot\w*|footnote|list(?:a|an|or|orna)?|version\w*)"
+_PART_WORDS = (
+    r"(?:tabell\w*|bilag\w*|table|appendix|fotnot\w*|footnote|lista|listan|listor|listorna|version\w*)"
+)
 # The head of "åtgärdslistan", "Alingsåsdokumenten": a list or a document of something.
 _CONTAINER_HEAD = re.compile(f"(?:{_DOC_WORDS}|{_PART_WORDS}|dokument(?:et|en)?)$")
 
