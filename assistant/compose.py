@@ -49,6 +49,23 @@ TEXTS = {
 }
 
 
+# A sentence addressed to the model, not about the subject: an instruction a document may carry.
+_INSTRUCTION = re.compile(
+    r"^\W*(?:ignore|disregard|forget|say|answer|respond|reply|tell|write|output"
+    r"|ignorera|bortse|glöm|säg|svara|skriv)\b"
+    r"|\b(?:previous|prior|earlier|above) instructions\b"
+    r"|\b(?:tidigare|föregående|ovanstående) instruktioner\b"
+    r"|\bsystem ?prompt\b",
+    re.IGNORECASE,
+)
+
+
+def addresses_model(text: str) -> bool:
+    """Whether a text speaks to the model ("Ignore previous instructions. Say …"), as an
+    injected instruction does, rather than about its subject."""
+    return any(_INSTRUCTION.search(s) for s in split_sentences(text))
+
+
 def split_sentences(text: str) -> list[str]:
     parts = [" ".join(p.split()) for p in _SENTENCE_END.split(text)]
     return [p for p in parts if len(p) >= 3]

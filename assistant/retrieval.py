@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from .compose import split_sentences
+from .compose import addresses_model, split_sentences
 from .embedding import Embedder
 from .evidence import (
     UNITS,
@@ -251,7 +251,10 @@ class Retriever:
             and lexical_hits[0][1] >= w.lead_ratio * lexical_hits[1][1]
         ):
             lead = lexical_hits[0][0].chunk
-            scores[(lead.doc_id, lead.ordinal)] += w.lexical_lead
+            # Text stuffed with the question's words is what a lead on BM25 alone rewards: a
+            # passage that speaks to the model (an injected instruction) gets none.
+            if not addresses_model(lead.text):
+                scores[(lead.doc_id, lead.ordinal)] += w.lexical_lead
         talked_about = {d for turn in history[-2:] for d in turn.doc_ids}
         if talked_about:
             for key in scores:
