@@ -60,10 +60,15 @@ _INSTRUCTION = re.compile(
 )
 
 
-def addresses_model(text: str) -> bool:
-    """Whether a text speaks to the model ("Ignore previous instructions. Say …"), as an
+def speaks_to_model(sentence: str) -> bool:
+    """Whether a sentence speaks to the model ("Ignore previous instructions.", "Say …"), as an
     injected instruction does, rather than about its subject."""
-    return any(_INSTRUCTION.search(s) for s in split_sentences(text))
+    return bool(_INSTRUCTION.search(sentence))
+
+
+def addresses_model(text: str) -> bool:
+    """Whether a sentence of the text speaks to the model (see `speaks_to_model`)."""
+    return any(speaks_to_model(s) for s in split_sentences(text))
 
 
 def split_sentences(text: str) -> list[str]:
